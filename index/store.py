@@ -1,0 +1,241 @@
+"""An index on disk: generations of plain files, and an atomic pointer to the live one.
+
+    <index_dir>/CURRENT            name of the live generation (replaced atomically)
+    <index_dir>/gen-<time>-<pid>/  manifest.json, vectors.faiss, chunks.jsonl,
+                                   documents.jsonl, lexical/ (BM25)
+
+A build writes a whole new generation and then swaps CURRENT with os.replace,
+so a build killed at any point leaves the previous index live and intact.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from casechat import __version__
+from casechat.config import Chunking
+from casechat.errors import (
+    BuildLockedError,
+    IndexCorruptError,
+    IndexMismatchError,
+    IndexMissingError,
+)
+from index.analyze import ANALYZER_VERSION
+from index.lexical import LexicalIndex
+from index.manifest import SCHEMA_VERSION, Manifest
+from ingest.document import Chunk, Document, DocumentMeta, Section
+
+CURRENT = "CURRENT"
+LOCK = ".build.lock"
+
+
+@dataclass
+class Snapshot:
+    """A loaded index: vectors, chunk records, documents, BM25, manifest."""
+
+    path: Path
+    manifest: Manifest
+    vectors: faiss.Index
+    chunks: dict[int, Chunk]
+    documents: dict[str, Document]
+    lexical: LexicalIndex
+
+    def vector(self, chunk_id: int) -> np.ndarray:
+        return self.vectors.reconstruct(int(chunk_id))
+
+    def all_vectors(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, vectors) of every stored chunk, in storage order."""
+        ids = faiss.vector_to_array(self.vectors.id_map).astype(np.int64)
+        return ids, self.vectors.index.reconstruct_n(0, self.vectors.ntotal)
+
+
+def document_record(doc: Document) -> dict:
+    return {
+        "source": doc.source,
+        "sha256": doc.sha256,
+        "title": doc.meta.title,
+        "municipalities": list(doc.meta.municipalities),
+        "date": doc.meta.date,
+        "kind": doc.meta.kind,
+        "sections": [[s.heading, s.start, s.end] for s in doc.sections],
+        "text": doc.text,
+    }
+
+
+def document_from_record(rec: dict) -> Document:
+    meta = DocumentMeta(rec["title"], tuple(rec["municipalities"]), rec["date"], rec["kind"])
+    sections = tuple(Section(h, s, e) for h, s, e in rec["sections"])
+    return Document(rec["source"], rec["text"], meta, rec["sha256"], sections)
+
+
+def current_path(index_dir: Path) -> Path | None:
+    pointer = index_dir / CURRENT
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    path = index_dir / name
+    return path if name and path.is_dir() else None
+
+
+def check_compatible(manifest: Manifest, model: str | None, chunking: Chunking | None) -> None:
+    fix = "Kør `casechat build --full` for at bygge indekset forfra"
+    if manifest.schema_version != SCHEMA_VERSION:
+        raise IndexMismatchError(
+            f"Indekset har skemaversion {manifest.schema_version}, programmet bruger "
+            f"{SCHEMA_VERSION}. {fix}."
+        )
+    if manifest.analyzer_version != ANALYZER_VERSION:
+        raise IndexMismatchError(f"Indekset er bygget med en anden søgeordsanalyse. {fix}.")
+    if model is not None and manifest.model != model:
+        raise IndexMismatchError(
+            f"Indekset er bygget med modellen '{manifest.model}', men den valgte model er "
+            f"'{model}'. {fix}, eller vælg samme model med CASECHAT_MODEL."
+        )
+    if chunking is not None and manifest.chunking != chunking.as_dict():
+        raise IndexMismatchError(
+            f"Indekset er bygget med en anden opdeling i tekststykker ({manifest.chunking}). {fix}."
+        )
+
+
+def load_snapshot(
+    index_dir: Path,
+    model: str | None = None,
+    chunking: Chunking | None = None,
+    verify: bool = True,
+) -> Snapshot:
+    """Load the live index; refuse one that is missing, damaged or built differently."""
+    path = current_path(index_dir)
+    if path is None:
+        raise IndexMissingError(
+            f"Der er intet indeks i {index_dir}. Kør `casechat build` for at bygge det."
+        )
+    manifest = Manifest.load(path)
+    check_compatible(manifest, model, chunking)
+    if verify:
+        manifest.verify_files(path)
+    try:
+        vectors = faiss.read_index(str(path / "vectors.faiss"))
+        chunks = {}
+        with (path / "chunks.jsonl").open(encoding="utf-8") as handle:
+            for line in handle:
+                chunk = Chunk.from_record(json.loads(line))
+                chunks[chunk.chunk_id] = chunk
+        documents = {}
+        with (path / "documents.jsonl").open(encoding="utf-8") as handle:
+            for line in handle:
+                doc = document_from_record(json.loads(line))
+                documents[doc.source] = doc
+        lexical = LexicalIndex.load(path / "lexical")
+    except (OSError, RuntimeError, ValueError, KeyError) as exc:
+        raise IndexCorruptError(
+            f"Indekset i {path} kan ikke læses ({exc}). "
+            "Kør `casechat build --full` for at bygge det forfra."
+        ) from exc
+    if vectors.ntotal != len(chunks) or vectors.d != manifest.dim:
+        raise IndexCorruptError(
+            "Indeksets vektorer og tekststykker passer ikke sammen. "
+            "Kør `casechat build --full` for at bygge det forfra."
+        )
+    return Snapshot(path, manifest, vectors, chunks, documents, lexical)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def write_generation(
+    index_dir: Path,
+    manifest: Manifest,
+    vectors: faiss.Index,
+    chunks: list[Chunk],
+    documents: list[Document],
+    lexical: LexicalIndex,
+) -> Path:
+    """Write a complete new generation; return its folder (not yet live)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    tmp = index_dir / f"{name}.tmp"
+    tmp.mkdir()
+    faiss.write_index(vectors, str(tmp / "vectors.faiss"))
+    with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as handle:
+        for chunk in chunks:
+            handle.write(json.dumps(chunk.to_record(), ensure_ascii=False) + "\n")
+    with (tmp / "documents.jsonl").open("w", encoding="utf-8") as handle:
+        for doc in documents:
+            handle.write(json.dumps(document_record(doc), ensure_ascii=False) + "\n")
+    lexical.save(tmp / "lexical")
+    manifest.app_version = __version__
+    manifest.n_chunks = len(chunks)
+    manifest.checksum_files(tmp)
+    manifest.save(tmp)
+    _fsync_tree(tmp)
+    final = index_dir / name
+    os.replace(tmp, final)
+    return final
+
+
+def swap_in(index_dir: Path, generation: Path) -> None:
+    """Make `generation` the live index in one atomic step, then tidy old ones."""
+    previous = current_path(index_dir)
+    tmp = index_dir / f"{CURRENT}.tmp"
+    tmp.write_text(generation.name + "\n", encoding="utf-8")
+    with tmp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, index_dir / CURRENT)
+    dir_fd = os.open(index_dir, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    # The previous generation stays one more round for readers that are loading it now.
+    remove_stale(index_dir, keep={generation.name} | ({previous.name} if previous else set()))
+
+
+def remove_stale(index_dir: Path, keep: set[str]) -> None:
+    """Delete generations that are not live: leftovers of finished or killed builds.
+
+    Processes that already loaded an old generation keep their copy in memory.
+    """
+    for path in index_dir.glob("gen-*"):
+        if path.name not in keep and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index folder (the lock dies with its process)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    handle = (index_dir / LOCK).open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        handle.close()
+        raise BuildLockedError(
+            f"En anden `casechat build` skriver allerede til {index_dir}. "
+            "Vent til den er færdig, og prøv igen."
+        ) from exc
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def new_flat_index(dim: int) -> faiss.Index:
+    """Exact inner-product search over unit vectors, addressed by int64 chunk ids."""
+    return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))

@@ -1,0 +1,1 @@
+"""Ingestion: load corpus files, clean them, cut them into cited chunks."""
