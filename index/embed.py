@@ -46,7 +46,9 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, model_path: str, name: str, batch_size: int = 16) -> None:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar in CLI output
         try:
             self.model = SentenceTransformer(model_path, device="cpu")
         except Exception as exc:  # hub errors, missing files, bad configs
@@ -55,7 +57,7 @@ class SentenceTransformerEmbedder:
                 "Brug standardmodellen (fjern CASECHAT_MODEL) eller en lokal modelmappe."
             ) from exc
         self.name = name
-        self.dim = int(self.model.get_sentence_embedding_dimension())
+        self.dim = int(self.model.get_embedding_dimension())
         self.batch_size = batch_size
         prompts = dict(self.model.prompts or {})
         if not prompts and "e5" in name.lower():
