@@ -54,7 +54,7 @@ def _spans(text: str, section: Section, splitter: RecursiveCharacterTextSplitter
         cursor = max(cursor, local + 1)
 
 
-def _merge_small(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _merge_small(spans: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     pending: tuple[int, int] | None = None
     for start, end in spans:
@@ -65,7 +65,9 @@ def _merge_small(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
             continue
         merged.append((start, end))
     if pending is not None:
-        if merged:
+        # A tail joins the previous chunk only if that keeps it near the chunk size:
+        # the previous chunk may itself have absorbed a short piece already.
+        if merged and pending[1] - merged[-1][0] <= limit:
             merged[-1] = (merged[-1][0], pending[1])
         else:
             merged.append(pending)
@@ -83,7 +85,8 @@ def chunk_document(doc: Document, params: Chunking) -> list[Chunk]:
     munis = section_municipalities(doc)
     chunks = []
     for section in doc.sections:
-        for start, end in _merge_small(list(_spans(doc.text, section, splitter))):
+        spans = list(_spans(doc.text, section, splitter))
+        for start, end in _merge_small(spans, params.size + MIN_CHUNK_CHARS):
             chunks.append(
                 Chunk(
                     chunk_id=chunk_id(doc.source, doc.sha256, start, end),

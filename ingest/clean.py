@@ -109,6 +109,12 @@ def _is_residue(block: Block) -> bool:
     return text in RESIDUE or bool(_PAGE_NUMBER.match(text))
 
 
+def is_furniture(line: str) -> bool:
+    """Web residue, a page number or a date line: text that is never a title."""
+    text = line.strip().lower()
+    return text in RESIDUE or bool(_PAGE_NUMBER.match(text) or _DATE_LINE.match(text))
+
+
 def _is_navigation(text: str) -> bool:
     """Breadcrumbs and category tags: only short lines, and not a date."""
     lines = text.split("\n")

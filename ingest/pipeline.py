@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from casechat.errors import CorpusError
-from ingest.clean import clean, normalize, strip_markup
+from ingest.clean import clean, is_furniture, normalize, strip_markup
 from ingest.document import Document, DocumentMeta
 from ingest.load import SourceFile, discover, is_corpus_file, read_source
 
@@ -20,11 +21,21 @@ class Problem:
 
 
 def fallback_title(raw_text: str, source: str) -> str:
-    for line in normalize(raw_text).split("\n"):
-        title = strip_markup(line.lstrip("#").strip())
-        if title:
-            return title[:120]
-    return Path(source).stem
+    """The text's first line, skipping web residue, dates and navigation above the title.
+
+    Navigation (as in a saved web article) is a block of several short lines;
+    a title is a line of its own.
+    """
+    first = None
+    for para in re.split(r"\n\s*\n", normalize(raw_text)):
+        lines = [strip_markup(ln.lstrip("#").strip()) for ln in para.split("\n")]
+        lines = [ln for ln in lines if ln and not is_furniture(ln)]
+        if not lines:
+            continue
+        first = first or lines[0]
+        if len(lines) == 1 or any(len(ln.split()) > 5 for ln in lines):
+            return lines[0][:120]
+    return first[:120] if first else Path(source).stem
 
 
 def to_document(src: SourceFile) -> Document:
