@@ -1,0 +1,114 @@
+"""Answering one chat question: follow-ups, search, HTML, and errors turned into messages.
+
+The web chat and its API both call `Responder.answer`; it never raises. A
+CasechatError becomes its own Danish message; anything else is logged here
+(with its traceback, server-side only) and shown as a short generic message.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from casechat.chat_view import question_terms, render_answer, render_footer, render_message
+from casechat.errors import CasechatError
+from casechat.followup import resolve
+from index.search import Hit, Searcher
+
+log = logging.getLogger("casechat.chat")
+
+DEFAULT_K = 3
+MAX_K = 10
+NO_PASSAGES = "Jeg fandt ingen passager i casene, der besvarer spørgsmålet."
+NO_PASSAGES_HINT = (
+    "Prøv at formulere spørgsmålet anderledes, fx med andre ord eller navnet på en kommune, "
+    "eller fjern filtrene."
+)
+GENERIC_ERROR = "Der skete en fejl under søgningen. Prøv igen om et øjeblik."
+GENERIC_HINT = "Bliver fejlen ved, så genstart chatten (`casechat chat`)."
+
+
+@dataclass
+class Answer:
+    """The rendered answer and what it was built from."""
+
+    html: str
+    searched: str = ""
+    hits: list[Hit] = field(default_factory=list)
+    seconds: float = 0.0
+    error: bool = False
+    #: The search's own stage times (dense_ms, lexical_ms, fuse_ms, total_ms).
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _clamp_k(k: object) -> int:
+    try:
+        return max(1, min(MAX_K, int(k)))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return DEFAULT_K
+
+
+class Responder:
+    """Answers questions from one loaded index; shared by every chat session."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self.municipalities = searcher.municipalities()
+        docs = searcher.snapshot.documents
+        #: source file -> title, sorted by title, for the document filter.
+        self.documents = dict(sorted(((s, d.meta.title) for s, d in docs.items()), key=_by_title))
+
+    def answer(
+        self,
+        question: str,
+        k: object = DEFAULT_K,
+        municipalities: Iterable[str] | None = None,
+        documents: Iterable[str] | None = None,
+        previous: str | None = None,
+    ) -> Answer:
+        """Search the index for `question` (or the follow-up it makes with `previous`)."""
+        started = time.perf_counter()
+        try:
+            answer = self._answer(question or "", _clamp_k(k), municipalities, documents, previous)
+        except CasechatError as exc:
+            answer = Answer(render_message(str(exc)), error=True)
+        except Exception:
+            log.exception("Uventet fejl under søgning")
+            answer = Answer(render_message(GENERIC_ERROR, GENERIC_HINT, kind="error"), error=True)
+        stages = ", ".join(f"{name} {ms:.0f}" for name, ms in answer.timings.items())
+        log.info("Svar på %.0f ms (%s)", (time.perf_counter() - started) * 1e3, stages or "-")
+        return answer
+
+    def _answer(
+        self,
+        question: str,
+        k: int,
+        municipalities: Iterable[str] | None,
+        documents: Iterable[str] | None,
+        previous: str | None,
+    ) -> Answer:
+        started = time.perf_counter()
+        resolved = resolve(question, previous, self.municipalities)
+        munis = set(municipalities or ())
+        sources = set(documents or ())
+        result = self.searcher.search(
+            resolved.question, k=k, sources=sources or None, municipalities=munis or None
+        )
+        seconds = time.perf_counter() - started
+        filters = sorted(munis) + [self.documents.get(s, s) for s in sorted(sources)]
+        notes = [result.notice] if result.notice else []
+        if resolved.followup:
+            notes.append("Opfattet som et opfølgende spørgsmål til det forrige.")
+        footer = render_footer(result.query, filters, seconds, " ".join(notes))
+        if result.abstained or not result.hits:
+            html = render_message(NO_PASSAGES, NO_PASSAGES_HINT, footer=footer)
+            return Answer(html, result.query, [], seconds, timings=result.timings_ms)
+        fusion = self.searcher.fusion
+        html = render_answer(result.hits, question_terms(result.query), fusion, footer)
+        return Answer(html, result.query, list(result.hits), seconds, timings=result.timings_ms)
+
+
+def _by_title(item: tuple[str, str]) -> str:
+    return item[1].casefold()

@@ -1,0 +1,285 @@
+"""The web chat: a local Gradio app that answers Danish questions with cited passages.
+
+    python chat_app.py [--host 127.0.0.1] [--port 7860]     (or: casechat chat)
+
+At start the model and the index are loaded once; the index is first brought in
+line with the corpus folder (an incremental build that does nothing when no
+text changed). The app wires `casechat.answer` (search, follow-ups, errors) and
+`casechat.chat_view` (HTML) into Gradio; it never shares itself publicly and
+sends no analytics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+
+# Gradio reads this when it starts: no telemetry, no version check over the network.
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+import gradio as gr  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from casechat.answer import DEFAULT_K, MAX_K, Responder  # noqa: E402
+from casechat.chat_view import (  # noqa: E402
+    CONTEXT_EMPTY,
+    CONTEXT_MISSING,
+    CSS,
+    EXAMPLES,
+    GRADIO_DANISH,
+    PAGE_JS,
+    SCROLL_TO_PASSAGE_JS,
+    SCROLL_TO_QUESTION_JS,
+    citation_label,
+    render_context,
+    render_question,
+)
+from casechat.config import Settings  # noqa: E402
+from casechat.errors import CasechatError  # noqa: E402
+from index.embed import Embedder, load_embedder  # noqa: E402
+from index.search import Searcher  # noqa: E402
+
+# System fonts only: the default theme would fetch web fonts from Google.
+THEME = gr.themes.Default(
+    font=["ui-sans-serif", "system-ui", "Segoe UI", "Helvetica", "Arial", "sans-serif"],
+    font_mono=["ui-monospace", "Consolas", "monospace"],
+)
+
+
+def prepare(settings: Settings, embedder: Embedder | None = None) -> Searcher:
+    """Load the model, bring the index up to date with the corpus, and open it for search.
+
+    Progress is printed in the terminal; a CasechatError says what to run.
+    """
+    from casechat.progress import run_build
+    from casechat.service import open_searcher
+
+    console = Console(stderr=True)
+    if embedder is None:
+        console.print(f"Indlæser modellen [bold]{settings.model}[/] …")
+        embedder = load_embedder(settings.model)
+    console.print(f"Tjekker indekset i {settings.index_dir} mod {settings.corpus_dir} …")
+    try:
+        report = run_build(settings, embedder=embedder)
+    except OSError as exc:  # e.g. an index folder without write permission
+        raise CasechatError(
+            f"Indekset i {settings.index_dir} kan ikke bygges ({exc.strerror or exc}). "
+            "Vælg en mappe, du kan skrive i, med CASECHAT_INDEX_DIR eller --index-dir."
+        ) from exc
+    for problem in report.problems:
+        console.print(f"[yellow]Advarsel:[/] {problem.source} springes over: {problem.reason}")
+    console.print(
+        ("Indekset er uændret: " if not report.changed else "Indekset er opdateret: ")
+        + report.summary()
+    )
+    return open_searcher(settings, embedder)
+
+
+def build_app(source: Searcher | Settings, concurrency: int = 1) -> gr.Blocks:
+    """The chat UI and its `/ask` API for one index (a ready Searcher, or Settings to prepare)."""
+    searcher = source if isinstance(source, Searcher) else prepare(source)
+    responder = Responder(searcher)
+
+    def respond(question, history, k, munis, docs, previous):
+        history = list(history or [])
+        answer = responder.answer(question, k, munis, docs, previous)
+        if question and question.strip():  # no empty bubble for an empty question
+            history.append({"role": "user", "content": render_question(question)})
+        history.append({"role": "assistant", "content": answer.html})
+        choices = [
+            (citation_label(n, h), str(h.chunk.chunk_id))
+            for n, h in enumerate(answer.hits, start=1)
+        ]
+        picker = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
+        context = CONTEXT_EMPTY if choices else CONTEXT_MISSING
+        return "", history, answer.searched or previous, picker, context
+
+    def show_context(choice):
+        try:
+            chunk = searcher.snapshot.chunks[int(choice)]
+        except (TypeError, ValueError, KeyError):
+            return CONTEXT_MISSING
+        return render_context(searcher.snapshot.documents[chunk.source], chunk)
+
+    def ask(
+        question: str,
+        k: int = DEFAULT_K,
+        municipalities: list[str] | None = None,
+        documents: list[str] | None = None,
+    ) -> str:
+        """Answer one question (no follow-ups) as HTML: citation cards or a Danish message.
+
+        `municipalities` are names as in the filter; `documents` are source file names.
+        """
+        return responder.answer(question, k, municipalities, documents).html
+
+    doc_choices = [(title, source) for source, title in responder.documents.items()]
+    with gr.Blocks(title="Casechat – spørg casene", analytics_enabled=False) as demo:
+        gr.Markdown(
+            "## Spørg casene om digital ledelse i kommunerne\n"
+            "Svarene er uddrag af casene med kildehenvisning – chatten skriver ikke selv tekst. "
+            "Hvert spørgsmål besvares for sig; korte opfølgninger som »og i Odense?« bygger "
+            "videre på det forrige spørgsmål."
+        )
+        previous = gr.State(None)
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(
+                    label="Samtale",
+                    height=600,
+                    autoscroll=False,  # SCROLL_TO_QUESTION_JS shows the start of each answer
+                    render_markdown=False,
+                    sanitize_html=True,
+                    latex_delimiters=[],
+                    feedback_options=None,
+                    buttons=[],
+                    placeholder="Stil et spørgsmål om casene – svaret er de passager, "
+                    "der passer bedst.",
+                    elem_id="samtale",
+                )
+                with gr.Row():
+                    box = gr.Textbox(
+                        show_label=False,
+                        placeholder="Skriv dit spørgsmål her …",
+                        scale=5,
+                        lines=1,
+                        max_lines=4,
+                        elem_id="spoergsmaal",
+                        autofocus=True,
+                    )
+                    send = gr.Button("Spørg", variant="primary", scale=1, elem_id="spoerg")
+                with gr.Row():
+                    picker = gr.Dropdown(
+                        label="Kilde i seneste svar",
+                        choices=[],
+                        scale=4,
+                        elem_id="kilde",
+                    )
+                    show = gr.Button("Vis i kontekst", scale=1, elem_id="vis-kontekst")
+                context = gr.HTML(CONTEXT_MISSING, elem_id="kontekst")
+            with gr.Column(scale=1, min_width=260):
+                k = gr.Slider(
+                    1, MAX_K, value=DEFAULT_K, step=1, label="Antal passager", elem_id="antal"
+                )
+                munis = gr.Dropdown(
+                    choices=responder.municipalities,
+                    multiselect=True,
+                    label="Kommuner",
+                    info="Kun passager om disse kommuner (tomt = alle).",
+                    elem_id="kommuner",
+                )
+                docs = gr.Dropdown(
+                    choices=doc_choices,
+                    multiselect=True,
+                    label="Dokumenter",
+                    info="Kun passager fra disse dokumenter (tomt = alle).",
+                    elem_id="dokumenter",
+                )
+                gr.Markdown("**Eksempler på spørgsmål**")
+                example_buttons = [gr.Button(q, size="sm") for q in EXAMPLES]
+                clear = gr.Button("Ryd samtalen", variant="secondary", size="sm", elem_id="ryd")
+
+        inputs = [box, chat, k, munis, docs, previous]
+        outputs = [box, chat, previous, picker, context]
+        private = {"api_visibility": "private"}
+
+        def on_ask(trigger):
+            trigger(respond, inputs, outputs, **private).then(
+                None, js=SCROLL_TO_QUESTION_JS, **private
+            )
+
+        on_ask(box.submit)
+        on_ask(send.click)
+        for button, question in zip(example_buttons, EXAMPLES, strict=True):
+            on_ask(button.click(lambda q=question: q, None, box, queue=False, **private).then)
+        show.click(show_context, picker, context, **private).then(
+            None, js=SCROLL_TO_PASSAGE_JS, **private
+        )
+
+        def forget():
+            return None, gr.Dropdown(choices=[], value=None), CONTEXT_MISSING
+
+        reset = [previous, picker, context]
+        clear.click(lambda: [], None, chat, queue=False, **private).then(
+            forget, None, reset, queue=False, **private
+        )
+        chat.clear(forget, None, reset, queue=False, **private)  # the bin icon on the chat
+        gr.api(ask, api_name="ask")
+    demo.queue(default_concurrency_limit=concurrency)
+    return demo
+
+
+def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> str:
+    """Start the server on host:port (never shared, no error details in the UI); its URL."""
+    try:
+        _, url, _ = demo.launch(
+            server_name=host,
+            server_port=port,
+            share=False,
+            show_error=False,
+            prevent_thread_lock=not block,
+            inbrowser=False,
+            quiet=True,
+            theme=THEME,
+            css=CSS,
+            footer_links=[],
+            run_history=False,
+            ssr_mode=False,
+            mcp_server=False,
+            pwa=False,
+            enable_monitoring=False,
+            js=PAGE_JS,
+            i18n=gr.I18n(en=GRADIO_DANISH, da=GRADIO_DANISH),
+        )
+    except OSError as exc:
+        raise CasechatError(
+            f"Webchatten kan ikke lytte på {host}:{port} ({exc}). "
+            "Vælg en anden port med --port, eller stop det program, der bruger porten."
+        ) from exc
+    return url
+
+
+def _log_to_terminal() -> None:
+    """Answer times and unexpected errors of the chat go to stderr; other libraries stay quiet."""
+    logger = logging.getLogger("casechat")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
+def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Prepare the index, then serve the chat until Ctrl+C (called by `casechat chat`)."""
+    _log_to_terminal()
+    demo = build_app(prepare(settings))
+    url = serve(demo, host, port, block=False)
+    console = Console(stderr=True)
+    console.print(f"Webchatten kører på [bold]{url}[/] (Ctrl+C stopper)")
+    try:
+        while True:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        console.print("Stopper webchatten …")
+    finally:
+        demo.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Start casechats webchat.")
+    parser.add_argument("--host", default="127.0.0.1", help="Adresse at lytte på.")
+    parser.add_argument("--port", type=int, default=7860, help="Port.")
+    args = parser.parse_args(argv)
+    try:
+        launch(Settings.from_env(), host=args.host, port=args.port)
+    except CasechatError as exc:
+        print(f"Fejl: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
