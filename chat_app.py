@@ -54,6 +54,7 @@ def prepare(settings: Settings, embedder: Embedder | None = None) -> Searcher:
 
     Progress is printed in the terminal; a CasechatError says what to run.
     """
+    from casechat.live_index import LiveSearcher
     from casechat.progress import run_build
     from casechat.service import open_searcher
 
@@ -75,10 +76,12 @@ def prepare(settings: Settings, embedder: Embedder | None = None) -> Searcher:
         ("Indekset er uændret: " if not report.changed else "Indekset er opdateret: ")
         + report.summary()
     )
-    return open_searcher(settings, embedder)
+    # A LiveSearcher follows the index: after `casechat build` swaps in a new one,
+    # the next question is answered from it, without restarting the chat.
+    return LiveSearcher(settings, open_searcher(settings, embedder))
 
 
-def build_app(source: Searcher | Settings, concurrency: int = 1) -> gr.Blocks:
+def build_app(source: Searcher | Settings, concurrency: int = 2) -> gr.Blocks:
     """The chat UI and its `/ask` API for one index (a ready Searcher, or Settings to prepare)."""
     searcher = source if isinstance(source, Searcher) else prepare(source)
     responder = Responder(searcher)

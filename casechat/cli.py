@@ -116,6 +116,38 @@ def search(
         typer.echo(hit.chunk.text + "\n")
 
 
+@app.command("eval")
+def eval_(
+    questions: Annotated[Path, typer.Option("--questions", help="Spørgsmål som JSONL.")],
+    index_dir: IndexDir = None,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid, dense eller bm25.")] = "hybrid",
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="Antal tekststykker.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="Kør dense, bm25 og hybrid side om side.")
+    ] = False,
+) -> None:
+    """Mål søgekvaliteten på et sæt spørgsmål med kendte svar (recall, MRR, nDCG, afståelse)."""
+    from casechat import evaluation
+    from casechat.service import open_searcher
+
+    try:
+        qs = evaluation.load_questions(questions)
+        searcher = open_searcher(_settings(index_dir))
+        modes = ("dense", "bm25", "hybrid") if compare else (mode,)
+        reports = [evaluation.evaluate(searcher, qs, mode=m, k=k) for m in modes]
+    except CasechatError as exc:
+        _fail(exc)
+    for warning in reports[0].warnings:
+        typer.echo(f"Advarsel: {warning}", err=True)
+    if as_json:
+        data = {r.mode: r.as_json() for r in reports} if compare else reports[0].as_json()
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        evaluation.render(reports)
+
+
 @app.command()
 def chat(
     host: Annotated[str, typer.Option(help="Adresse at lytte på.")] = "127.0.0.1",
@@ -131,6 +163,38 @@ def chat(
         _fail(exc)
 
 
+@app.command()
+def loadtest(
+    users: Annotated[int, typer.Option("--users", min=1, max=200, help="Samtidige brugere.")] = 20,
+    seconds: Annotated[
+        float, typer.Option("--seconds", min=1, max=600, help="Varighed i sekunder.")
+    ] = 60.0,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="En kørende chat på denne maskine (ellers startes en)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
+) -> None:
+    """Belastningstest: mange brugere spørger webchatten samtidig via dens API (kun 127.0.0.1)."""
+    from casechat.loadtest import load_test
+
+    if url is None:
+        typer.echo("Starter webchatten på en ledig port på 127.0.0.1 …", err=True)
+    try:
+        report = load_test(url, users=users, seconds=seconds)
+    except CasechatError as exc:
+        _fail(exc)
+    if as_json:
+        json.dump(report.as_json(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        typer.echo(report.summary())
+    for error in report.errors[:5]:
+        typer.echo(f"Fejl: {error}", err=True)
+    if report.errors:
+        raise typer.Exit(code=1)
+
+
 @app.command("prepare-model")
 def prepare_model(
     force: Annotated[bool, typer.Option("--force", help="Konvertér igen.")] = False,
@@ -143,6 +207,43 @@ def prepare_model(
     except CasechatError as exc:
         _fail(exc)
     typer.echo(f"Modellen er klar: {path}")
+
+
+@app.command()
+def bench(
+    sizes: Annotated[
+        str, typer.Option("--sizes", help="Korpusstørrelser i tekststykker, kommasepareret.")
+    ] = "1000,10000,100000",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Skriv resultaterne som JSON hertil.")
+    ] = Path("bench-results.json"),
+    rounds: Annotated[int, typer.Option("--rounds", min=1, help="Skiftevise runder.")] = 2,
+    real_vectors: Annotated[
+        int, typer.Option("--real-vectors", min=0, help="Genererede tekststykker at embedde.")
+    ] = 1000,
+    workdir: Annotated[
+        Path | None, typer.Option("--workdir", help="Behold de genererede indekser her.")
+    ] = None,
+) -> None:
+    """Mål byggetid, søgetid, hukommelse og opstart ved 1k, 10k og 100k tekststykker."""
+    from casechat import bench as bench_module
+
+    try:
+        parsed = tuple(int(s.replace("_", "")) for s in sizes.split(",") if s.strip())
+    except ValueError:
+        typer.echo("Fejl: --sizes skal være heltal adskilt af komma, fx 1000,10000.", err=True)
+        raise typer.Exit(code=2) from None
+    config = bench_module.BenchConfig(
+        sizes=parsed or (1000,),
+        rounds=rounds,
+        real_vectors=real_vectors,
+        add_size=10_000 if 10_000 in parsed else min(parsed or (1000,)),
+        workdir=workdir,
+    )
+    try:
+        bench_module.main(config, out)
+    except CasechatError as exc:
+        _fail(exc)
 
 
 def main() -> None:

@@ -19,8 +19,8 @@ DEFAULT_MODEL = "multilingual-e5-small"
 class Chunking:
     """How documents are cut into passages; stored in the manifest."""
 
-    size: int = 700
-    overlap: int = 120
+    size: int = 800
+    overlap: int = 140
     #: Bump when the embedded header format or the cleaning changes meaning.
     header_version: int = 1
 

@@ -13,7 +13,8 @@ import numpy as np
 from casechat.config import Settings
 from casechat.errors import CasechatError
 from index.analyze import ANALYZER_VERSION
-from index.embed import Embedder
+from index.ann import AnnParams, ann_for
+from index.embed import Embedder, backend_of
 from index.lexical import LexicalIndex
 from index.manifest import Manifest, now
 from index.store import (
@@ -22,6 +23,7 @@ from index.store import (
     check_compatible,
     load_snapshot,
     new_flat_index,
+    pause_point,
     swap_in,
     write_generation,
 )
@@ -45,6 +47,7 @@ class BuildReport:
     chunks_reused: int = 0
     chunks_total: int = 0
     seconds: float = 0.0
+    ann_seconds: float = 0.0  # building the HNSW graph (large indexes only)
     full: bool = False
     changed: bool = True
 
@@ -67,7 +70,7 @@ def _previous(settings: Settings, embedder: Embedder, full: bool) -> Snapshot | 
         return None
     try:
         snapshot = load_snapshot(settings.index_dir)
-        check_compatible(snapshot.manifest, embedder.name, settings.chunking)
+        check_compatible(snapshot.manifest, embedder.name, settings.chunking, backend_of(embedder))
     except CasechatError:
         return None  # missing, damaged or built differently: start over
     return snapshot if snapshot.manifest.dim == embedder.dim else None
@@ -79,15 +82,19 @@ def build_index(
     *,
     full: bool = False,
     progress: Progress | None = None,
+    ann_params: AnnParams | None = None,
 ) -> BuildReport:
-    """Bring the index in line with the corpus folder; see the module docstring."""
+    """Bring the index in line with the corpus folder; see the module docstring.
+
+    Large indexes also get an HNSW graph, rebuilt from the flat vectors (index/ann.py).
+    """
     started = time.perf_counter()
     report = BuildReport()
     with build_lock(settings.index_dir):
         old = _previous(settings, embedder, full)
         report.full = old is None
-        sources, report.problems = scan_corpus(settings.corpus_dir)
         old_docs = old.documents if old else {}
+        sources, report.problems = scan_corpus(settings.corpus_dir, indexed=old_docs.keys())
 
         documents: list[Document] = []
         keep: list[Chunk] = []
@@ -101,12 +108,20 @@ def build_index(
                 continue
             try:
                 doc = to_document(src)
+                pieces = chunk_document(doc, settings.chunking)
             except CasechatError as exc:
                 report.problems.append(Problem(src.source, str(exc)))
                 continue
+            except Exception as exc:  # a bug met by one odd file must not stop the others
+                reason = (
+                    f"filen kunne ikke renses og deles op ({type(exc).__name__}: {exc}); "
+                    "det er en fejl i casechat, så send gerne filen til udviklerne"
+                )
+                report.problems.append(Problem(src.source, reason))
+                continue
             (report.updated if previous else report.added).append(src.source)
             documents.append(doc)
-            fresh.extend(chunk_document(doc, settings.chunking))
+            fresh.extend(pieces)
         current = {d.source for d in documents}
         report.removed = sorted(s for s in old_docs if s not in current)
         report.changed = bool(report.added or report.updated or report.removed or not old)
@@ -121,7 +136,13 @@ def build_index(
             reuse = {_embed_key(c): c.chunk_id for c in old.chunks.values()}
         cached = [c for c in fresh if _embed_key(c) in reuse]
         todo = [c for c in fresh if _embed_key(c) not in reuse]
-        vectors = embedder.embed_documents([c.embed_text() for c in todo], progress=progress)
+
+        def embedding(done: int, total: int) -> None:
+            pause_point("embedding")  # test hook: some passages are embedded, none written
+            if progress:
+                progress(done, total)
+
+        vectors = embedder.embed_documents([c.embed_text() for c in todo], progress=embedding)
         report.chunks_embedded = len(todo)
         report.chunks_reused = len(cached)
 
@@ -140,13 +161,18 @@ def build_index(
             dim=embedder.dim,
             chunking=settings.chunking.as_dict(),
             analyzer_version=ANALYZER_VERSION,
+            backend=backend_of(embedder),
             documents={d.source: d.sha256 for d in documents},
             created_at=old.manifest.created_at if old else now(),
             updated_at=now(),
         )
+        ann_started = time.perf_counter()
+        _, graph = ann_for(index, ann_params)
+        report.ann_seconds = time.perf_counter() - ann_started
         generation = write_generation(
-            settings.index_dir, manifest, index, chunks, documents, lexical
+            settings.index_dir, manifest, index, chunks, documents, lexical, graph
         )
+        pause_point("swap")  # the new generation is complete, not yet live
         swap_in(settings.index_dir, generation)
         report.chunks_total = len(chunks)
         report.seconds = time.perf_counter() - started

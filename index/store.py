@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import shutil
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from casechat.errors import (
     IndexMismatchError,
     IndexMissingError,
 )
+from index import ann
 from index.analyze import ANALYZER_VERSION
 from index.lexical import LexicalIndex
 from index.manifest import SCHEMA_VERSION, Manifest
@@ -38,6 +40,17 @@ from ingest.document import Chunk, Document, DocumentMeta, Section
 
 CURRENT = "CURRENT"
 LOCK = ".build.lock"
+#: Test hook: a build whose environment names a point here ("embedding", "writing",
+#: "swap") prints `CASECHAT_PAUSED <point>` to stderr and sleeps there, so a test can
+#: kill it at exactly that point (tests/test_crash_safety.py). Unset, nothing happens.
+TEST_PAUSE_ENV = "CASECHAT_TEST_PAUSE_AT"
+
+
+def pause_point(point: str) -> None:
+    """Sleep at `point` if the test hook asks for it (see TEST_PAUSE_ENV)."""
+    if os.environ.get(TEST_PAUSE_ENV) == point:
+        print(f"CASECHAT_PAUSED {point}", file=sys.stderr, flush=True)
+        time.sleep(300)  # the test kills the process long before
 
 
 @dataclass
@@ -50,6 +63,8 @@ class Snapshot:
     chunks: dict[int, Chunk]
     documents: dict[str, Document]
     lexical: LexicalIndex
+    #: HNSW graph over the same vectors for large indexes (index/ann.py), else None.
+    graph: faiss.Index | None = None
 
     def vector(self, chunk_id: int) -> np.ndarray:
         return self.vectors.reconstruct(int(chunk_id))
@@ -83,13 +98,20 @@ def current_path(index_dir: Path) -> Path | None:
     pointer = index_dir / CURRENT
     try:
         name = pointer.read_text(encoding="utf-8").strip()
-    except OSError:
+    except (OSError, UnicodeDecodeError):  # unreadable or garbage: no live index
+        return None
+    if name in {"", ".", ".."} or Path(name).name != name:  # only a folder of index_dir
         return None
     path = index_dir / name
-    return path if name and path.is_dir() else None
+    return path if path.is_dir() else None
 
 
-def check_compatible(manifest: Manifest, model: str | None, chunking: Chunking | None) -> None:
+def check_compatible(
+    manifest: Manifest,
+    model: str | None,
+    chunking: Chunking | None,
+    backend: str | None = None,
+) -> None:
     fix = "Kør `casechat build --full` for at bygge indekset forfra"
     if manifest.schema_version != SCHEMA_VERSION:
         raise IndexMismatchError(
@@ -107,6 +129,17 @@ def check_compatible(manifest: Manifest, model: str | None, chunking: Chunking |
         raise IndexMismatchError(
             f"Indekset er bygget med en anden opdeling i tekststykker ({manifest.chunking}). {fix}."
         )
+    if backend is not None and manifest.backend != backend:
+        built = f"'{manifest.backend}'" if manifest.backend else "en ældre"
+        raise IndexMismatchError(
+            f"Indeksets vektorer er lavet med {built} udgave af modellen, men spørgsmålene "
+            f"embeddes med '{backend}'. {fix}"
+            + (
+                f", eller sæt CASECHAT_EMBED_BACKEND={manifest.backend}."
+                if manifest.backend
+                else "."
+            )
+        )
 
 
 def load_snapshot(
@@ -114,6 +147,7 @@ def load_snapshot(
     model: str | None = None,
     chunking: Chunking | None = None,
     verify: bool = True,
+    backend: str | None = None,
 ) -> Snapshot:
     """Load the live index; refuse one that is missing, damaged or built differently."""
     path = current_path(index_dir)
@@ -122,7 +156,7 @@ def load_snapshot(
             f"Der er intet indeks i {index_dir}. Kør `casechat build` for at bygge det."
         )
     manifest = Manifest.load(path)
-    check_compatible(manifest, model, chunking)
+    check_compatible(manifest, model, chunking, backend)
     if verify:
         manifest.verify_files(path)
     try:
@@ -138,6 +172,7 @@ def load_snapshot(
                 doc = document_from_record(json.loads(line))
                 documents[doc.source] = doc
         lexical = LexicalIndex.load(path / "lexical")
+        graph = ann.load(path) if manifest.ann != ann.FLAT else None
     except (OSError, RuntimeError, ValueError, KeyError) as exc:
         raise IndexCorruptError(
             f"Indekset i {path} kan ikke læses ({exc}). "
@@ -148,7 +183,12 @@ def load_snapshot(
             "Indeksets vektorer og tekststykker passer ikke sammen. "
             "Kør `casechat build --full` for at bygge det forfra."
         )
-    return Snapshot(path, manifest, vectors, chunks, documents, lexical)
+    if graph is not None and graph.ntotal != vectors.ntotal:
+        raise IndexCorruptError(
+            "Indeksets søgegraf og vektorer passer ikke sammen. "
+            "Kør `casechat build --full` for at bygge det forfra."
+        )
+    return Snapshot(path, manifest, vectors, chunks, documents, lexical, graph)
 
 
 def _fsync_tree(folder: Path) -> None:
@@ -165,8 +205,12 @@ def write_generation(
     chunks: list[Chunk],
     documents: list[Document],
     lexical: LexicalIndex,
+    graph: faiss.Index | None = None,
 ) -> Path:
-    """Write a complete new generation; return its folder (not yet live)."""
+    """Write a complete new generation; return its folder (not yet live).
+
+    ``graph`` is the optional HNSW graph (index/ann.py), stored beside the flat index.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
     tmp = index_dir / f"{name}.tmp"
@@ -178,7 +222,11 @@ def write_generation(
     with (tmp / "documents.jsonl").open("w", encoding="utf-8") as handle:
         for doc in documents:
             handle.write(json.dumps(document_record(doc), ensure_ascii=False) + "\n")
+    pause_point("writing")  # some files are written, the manifest is not
     lexical.save(tmp / "lexical")
+    if graph is not None:
+        ann.save(graph, tmp)
+    manifest.ann = ann.HNSW if graph is not None else ann.FLAT
     manifest.app_version = __version__
     manifest.n_chunks = len(chunks)
     manifest.checksum_files(tmp)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from casechat.errors import CorpusError
 from ingest.clean import clean, is_furniture, normalize, strip_markup
 from ingest.document import Document, DocumentMeta
-from ingest.load import SourceFile, discover, is_corpus_file, read_source
+from ingest.load import SourceFile, find_files, is_corpus_file, read_source
 
 
 @dataclass(frozen=True)
@@ -52,24 +54,66 @@ def to_document(src: SourceFile) -> Document:
     )
 
 
-def scan_corpus(corpus_dir: Path) -> tuple[list[SourceFile], list[Problem]]:
-    """Read every usable file below `corpus_dir`; list the others with their reason."""
-    sources, problems = [], []
-    root = corpus_dir.resolve()
-    for path in discover(corpus_dir):
+def _shown(rel: str) -> str:
+    """A file name fit for messages and JSON, even if it is not valid UTF-8 on disk."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "filen findes ikke længere (slettet under læsningen)"
+    if isinstance(exc, PermissionError):
+        return "casechat har ikke adgang til at læse filen; ret filens rettigheder"
+    return f"filen kan ikke læses ({exc.strerror or exc})"
+
+
+def content_key(src: SourceFile) -> str:
+    """What makes two files duplicates: the same text, whatever its encoding or line ends."""
+    return hashlib.sha256(normalize(src.raw_text).strip().encode("utf-8")).hexdigest()
+
+
+def _keep_first(src: SourceFile, indexed: Collection[str]) -> tuple[bool, bool, str]:
+    # Which of two duplicates to keep: the one already indexed (a copy added later
+    # must not evict it), then the one with metadata, then the first by name.
+    return (src.source not in indexed, src.meta is None, src.source)
+
+
+def scan_corpus(
+    corpus_dir: Path, indexed: Collection[str] = ()
+) -> tuple[list[SourceFile], list[Problem]]:
+    """Read every usable file below `corpus_dir`; list the others with their reason.
+
+    Files with the same text are indexed once: the one already in the index
+    (`indexed`), else the one with a metadata sidecar, else the first by name;
+    each other copy is a problem that names the file it duplicates.
+    """
+    files, skipped = find_files(corpus_dir)
+    problems = [Problem(_shown(p.relative_to(corpus_dir).as_posix()), r) for p, r in skipped]
+    copies: dict[str, list[SourceFile]] = {}  # content key -> files with that text
+    for path in files:
         rel = path.relative_to(corpus_dir).as_posix()
-        if path.name.endswith(".meta.json"):
+        if _shown(rel) != rel:  # undecodable bytes in the name: ids and JSON need UTF-8
+            problems.append(Problem(_shown(rel), "filnavnet er ikke gyldig UTF-8; omdøb filen"))
             continue
         if not is_corpus_file(path):
             problems.append(Problem(rel, f"filtypen {path.suffix or '(ingen)'} understøttes ikke"))
             continue
-        if not path.resolve().is_relative_to(root):
-            problems.append(Problem(rel, "filen peger uden for korpusmappen og læses ikke"))
-            continue
         try:
-            sources.append(read_source(path, corpus_dir))
+            src = read_source(path, corpus_dir)
         except CorpusError as exc:
             problems.append(Problem(rel, str(exc)))
+            continue
         except OSError as exc:
-            problems.append(Problem(rel, f"filen kan ikke læses: {exc.strerror or exc}"))
-    return sources, problems
+            problems.append(Problem(rel, _os_reason(exc)))
+            continue
+        copies.setdefault(content_key(src), []).append(src)
+    sources = []
+    for group in copies.values():
+        kept, *others = sorted(group, key=lambda src: _keep_first(src, indexed))
+        sources.append(kept)
+        problems.extend(
+            Problem(o.source, f"samme tekst som {kept.source}; den indekseres kun én gang")
+            for o in others
+        )
+    sources.sort(key=lambda src: src.source)
+    return sources, sorted(problems, key=lambda p: p.source)

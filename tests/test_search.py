@@ -121,8 +121,9 @@ def test_bm25_matches_danish_letters_written_without_them(searcher: Searcher) ->
     assert with_letters.hits[0].chunk.source == KL_REPORT
 
 
-def test_hybrid_score_is_reciprocal_rank_fusion(searcher: Searcher) -> None:
+def test_rrf_hybrid_score_is_reciprocal_rank_fusion(searcher: Searcher) -> None:
     query = "fælles sprog og mindset for ledere"
+    searcher = Searcher(searcher.snapshot, searcher.embedder, fusion=Fusion(method="rrf"))
     fusion = searcher.fusion
     dense, _ = searcher._dense(query, None)
     words, grams = searcher._lexical(query, None)

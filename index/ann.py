@@ -1,0 +1,107 @@
+"""Approximate dense search for large indexes: an HNSW graph built from the flat index.
+
+The flat index (``IndexIDMap2(IndexFlatIP)``) stays the stored source of truth: it
+supports removing a document's vectors by id, exact reconstruction for incremental
+builds, and exact filtered search. HNSW supports none of that, so it is never
+updated in place: every build that reaches :attr:`AnnParams.threshold` vectors makes
+a fresh graph from the flat vectors and stores it as a second file (``ann.faiss``,
+checksummed in the manifest like every other file). Below the threshold an exact
+scan is fast enough and exact beats approximate.
+
+The defaults are measured (``casechat bench``, bench/RESULTS.md): an exact scan of
+384-dim vectors costs ~0.1 ms per 1k vectors here, so at the threshold it passes a
+few milliseconds; with M=32 and efSearch=256 the graph finds >= 0.98 of the exact
+top 10 on real e5 vectors.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+FLAT = "flat"
+HNSW = "hnsw"
+ANN_FILE = "ann.faiss"
+
+
+@dataclass(frozen=True)
+class AnnParams:
+    """When to add an HNSW graph, and how it is built and searched."""
+
+    threshold: int = 50_000  # vectors; at and above this a graph is built
+    m: int = 32  # graph neighbours per node: more = better recall, more memory
+    ef_construction: int = 80
+    ef_search: int = 256  # candidates kept while searching (raised to k if k is larger)
+
+    def choose(self, n_vectors: int) -> str:
+        """The dense index kind for an index of this size."""
+        return HNSW if n_vectors >= self.threshold else FLAT
+
+
+def flat_contents(flat: faiss.Index) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) stored in an ``IndexIDMap2(IndexFlatIP)``."""
+    ids = faiss.vector_to_array(flat.id_map).astype(np.int64)
+    return ids, flat.index.reconstruct_n(0, flat.ntotal)
+
+
+def build_hnsw(flat: faiss.Index, params: AnnParams | None = None) -> faiss.Index:
+    """An HNSW graph over the flat index's vectors, answering with the same int64 ids.
+
+    Inner product on unit vectors is cosine, as in the flat index, so scores agree.
+    """
+    params = params or AnnParams()
+    ids, vectors = flat_contents(flat)
+    graph = faiss.IndexHNSWFlat(flat.d, params.m, faiss.METRIC_INNER_PRODUCT)
+    graph.hnsw.efConstruction = params.ef_construction
+    graph.hnsw.efSearch = params.ef_search
+    index = faiss.IndexIDMap(graph)
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(os.cpu_count() or 1)  # building does use every core
+    try:
+        if len(ids):
+            index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+    finally:
+        faiss.omp_set_num_threads(before)
+    return index
+
+
+def ann_for(flat: faiss.Index, params: AnnParams | None = None) -> tuple[str, faiss.Index | None]:
+    """(kind, graph) to store beside the flat index: (``flat``, None) below the threshold."""
+    params = params or AnnParams()
+    kind = params.choose(flat.ntotal)
+    return (kind, build_hnsw(flat, params)) if kind == HNSW else (kind, None)
+
+
+def save(index: faiss.Index, folder: Path) -> None:
+    faiss.write_index(index, str(folder / ANN_FILE))
+
+
+def load(folder: Path, ef_search: int | None = None) -> faiss.Index:
+    """Read the stored graph; ``ef_search`` overrides the stored search depth."""
+    index = faiss.read_index(str(folder / ANN_FILE))
+    if ef_search is not None:
+        faiss.downcast_index(index.index).hnsw.efSearch = ef_search
+    return index
+
+
+def recall_at_k(exact: faiss.Index, approx: faiss.Index, queries: np.ndarray, k: int = 10) -> float:
+    """Share of the exact top-k ids that the approximate index also returns in its top k."""
+    _, truth = exact.search(queries, k)
+    _, found = approx.search(queries, k)
+    hits = sum(len(set(t[t >= 0]) & set(f[f >= 0])) for t, f in zip(truth, found, strict=True))
+    total = sum(int((t >= 0).sum()) for t in truth)
+    return hits / total if total else 1.0
+
+
+def single_thread_queries() -> None:
+    """Answer one question per call on one OpenMP thread.
+
+    A single query vector gains nothing from threads, but on a busy 2-core machine
+    faiss's OpenMP barrier waits for a descheduled thread: measured 31 ms instead of
+    0.8 ms per query on 10k vectors. Graph building raises the count again.
+    """
+    faiss.omp_set_num_threads(1)
