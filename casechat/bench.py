@@ -255,13 +255,15 @@ def retrieval_quality(bench: Bench, workdir: Path, chunks, vectors: dict, embedd
             out[name][mode] = {
                 key: round(report.metrics.get(key, 0.0), 4) for key in ("recall@5", "mrr@10")
             }
-    out["delta"] = {
-        mode: {
-            key: round(out["fast"][mode][key] - out["fp32"][mode][key], 4)
-            for key in ("recall@5", "mrr@10")
+    base = next(iter(embedders))
+    for name in list(embedders)[1:]:
+        out[f"Δ {name}"] = {
+            mode: {
+                key: round(out[name][mode][key] - out[base][mode][key], 4)
+                for key in ("recall@5", "mrr@10")
+            }
+            for mode in ("dense", "hybrid")
         }
-        for mode in ("dense", "hybrid")
-    }
     bench.results["quality"] = out
 
 
@@ -359,7 +361,9 @@ def measure_size(bench: Bench, n: int, ctx: dict) -> dict:
     n_docs = max(1, round(n * docs_per_chunk))
     workdir: Path = ctx["workdir"]
     settings = Settings(
-        corpus_dir=workdir / f"corpus-{n}", index_dir=workdir / f"index-{n}", model=DEFAULT_MODEL
+        corpus_dir=workdir / f"corpus-{n}",
+        index_dir=workdir / f"index-{n}",
+        model=ctx["fast"].name,
     )
     bench.say(f"{n:,} tekststykker: skriver {n_docs:,} genererede dokumenter")
     write_corpus(generate_documents(pool, n_docs, bench.config.seed), settings.corpus_dir)
@@ -392,7 +396,7 @@ def measure_size(bench: Bench, n: int, ctx: dict) -> dict:
     reset_peak_rss()
     before_load = rss_mb()
     started = time.perf_counter()
-    snapshot = load_snapshot(settings.index_dir, model=DEFAULT_MODEL, chunking=settings.chunking)
+    snapshot = load_snapshot(settings.index_dir, model=settings.model, chunking=settings.chunking)
     load_s = time.perf_counter() - started
     timed = TimedEmbedder(ctx["fast"])
     searcher = Searcher(snapshot, timed)

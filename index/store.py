@@ -130,10 +130,10 @@ def check_compatible(
             f"Indekset er bygget med en anden opdeling i tekststykker ({manifest.chunking}). {fix}."
         )
     if backend is not None and manifest.backend != backend:
-        built = f"'{manifest.backend}'" if manifest.backend else "en ældre"
+        built = f"udgaven '{manifest.backend}'" if manifest.backend else "en ældre udgave"
         raise IndexMismatchError(
-            f"Indeksets vektorer er lavet med {built} udgave af modellen, men spørgsmålene "
-            f"embeddes med '{backend}'. {fix}"
+            f"Indeksets vektorer er lavet med {built} af modellen, men spørgsmålene "
+            f"embeddes med udgaven '{backend}'. {fix}"
             + (
                 f", eller sæt CASECHAT_EMBED_BACKEND={manifest.backend}."
                 if manifest.backend

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,16 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Settings:
     monkeypatch.setenv("CASECHAT_INDEX_DIR", str(settings.index_dir))
     monkeypatch.setenv("CASECHAT_MODEL", "hashing")
     return settings
+
+
+def casechat_command() -> str:
+    """The installed `casechat` console script, as a person runs it.
+
+    It sits beside the interpreter running the tests (the venv's bin/), which
+    need not be on PATH (`make test` calls .venv/bin/pytest directly).
+    """
+    beside = Path(sys.executable).parent / "casechat"
+    exe = str(beside) if beside.is_file() else shutil.which("casechat")
+    if exe is None:
+        pytest.fail("the casechat console script is not installed: run `pip install -e .`")
+    return exe

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import KL_REPORT
+from conftest import KL_REPORT, casechat_command
 from typer.testing import CliRunner
 
 from casechat.cli import app
@@ -123,9 +123,7 @@ def test_build_strict_fails_on_a_skipped_file(cli_env: Settings) -> None:
 
 def test_console_script_reports_missing_index(tmp_path) -> None:
     """The installed `casechat` command, as a person runs it."""
-    exe = shutil.which("casechat")
-    if exe is None:
-        pytest.skip("the casechat console script is not installed")
+    exe = casechat_command()
     env = {
         **os.environ,
         "CASECHAT_INDEX_DIR": str(tmp_path / "index"),

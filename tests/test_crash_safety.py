@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import VIBORG, copy_corpus
+from conftest import VIBORG, casechat_command, copy_corpus
 from typer.testing import CliRunner
 
 import index.store
@@ -51,10 +51,7 @@ def answers(settings: Settings) -> list[list[tuple[int, float]]]:
 
 
 def casechat() -> str:
-    exe = shutil.which("casechat")
-    if exe is None:
-        pytest.skip("the casechat console script is not installed")
-    return exe
+    return casechat_command()
 
 
 def env_for(settings: Settings, **extra: str) -> dict[str, str]:

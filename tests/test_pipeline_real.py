@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from conftest import KL_REPORT, RINGKOEBING, copy_corpus
+from conftest import KL_REPORT, RINGKOEBING, casechat_command, copy_corpus
 
 from casechat.config import DEFAULT_MODEL, Settings
 from index.build import BuildReport, build_index
@@ -145,10 +145,7 @@ def cli_env(settings: Settings) -> dict[str, str]:
 
 
 def casechat() -> str:
-    exe = shutil.which("casechat")
-    if exe is None:
-        pytest.skip("the casechat console script is not installed")
-    return exe
+    return casechat_command()
 
 
 def test_real_build_report(real: RealIndex) -> None:
