@@ -23,6 +23,8 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 import gradio as gr  # noqa: E402
 from rich.console import Console  # noqa: E402
 
+from base.errors import CasechatError  # noqa: E402
+from base.settings import Settings  # noqa: E402
 from casechat.answer import DEFAULT_K, MAX_K, Responder  # noqa: E402
 from casechat.chat_view import (  # noqa: E402
     CONTEXT_EMPTY,
@@ -37,8 +39,6 @@ from casechat.chat_view import (  # noqa: E402
     render_context,
     render_question,
 )
-from casechat.config import Settings  # noqa: E402
-from casechat.errors import CasechatError  # noqa: E402
 from index.embed import Embedder, load_embedder  # noqa: E402
 from index.search import Searcher  # noqa: E402
 

@@ -1,3 +1,9 @@
-"""casechat: cited Danish passage search over municipal digital-transformation cases."""
+"""casechat: cited Danish passage search over municipal digital-transformation cases.
 
-__version__ = "0.1.0"
+This package is the app floor: answering a question, the chat's HTML, follow-ups
+and the live index. See docs/ARCHITECTURE.md for the floors below and above it.
+"""
+
+from base import __version__
+
+__all__ = ["__version__"]

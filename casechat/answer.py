@@ -12,8 +12,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from base.errors import CasechatError
 from casechat.chat_view import question_terms, render_answer, render_footer, render_message
-from casechat.errors import CasechatError
 from casechat.followup import resolve
 from index.search import Hit, Searcher
 

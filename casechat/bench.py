@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from casechat.config import DEFAULT_MODEL, ROOT, Settings
+from base.settings import DEFAULT_MODEL, ROOT, Settings
 from index.embed import Embedder, Progress, backend_of
 
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
@@ -477,7 +477,7 @@ _STARTUP_SCRIPT = r"""
 import json, sys, time
 t0 = time.perf_counter()
 out = {}
-from casechat.config import Settings
+from base.settings import Settings
 from index.embed import load_embedder
 from index.search import Searcher
 from index.store import load_snapshot

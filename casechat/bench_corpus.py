@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from casechat.config import Chunking
+from base.settings import Chunking
 from index.embed import Embedder, Progress
 from ingest.pipeline import scan_corpus, to_document
 

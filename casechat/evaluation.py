@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from casechat.errors import CasechatError, QueryError
+from base.errors import CasechatError, QueryError
 from casechat.metrics import (
     CUTOFFS,
     Passages,

@@ -17,8 +17,8 @@ import logging
 import os
 import threading
 
-from casechat.config import Settings
-from casechat.errors import CasechatError
+from base.errors import CasechatError
+from base.settings import Settings
 from index.embed import Embedder
 from index.search import Searcher
 from index.store import CURRENT

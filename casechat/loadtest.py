@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from base.errors import CasechatError
 from casechat.answer import GENERIC_ERROR
-from casechat.errors import CasechatError
 
 MAX_USERS = 200
 MAX_SECONDS = 600

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from casechat.config import Settings
+from base.settings import Settings
 from index.build import BuildReport, build_index
 from index.embed import Embedder, load_embedder
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from casechat.config import Settings
+from base.settings import Settings
 from index.embed import Embedder, load_embedder
 from index.search import Searcher
 from index.store import load_snapshot

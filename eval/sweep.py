@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from casechat.config import DEFAULT_MODEL, Chunking, Settings
+from base.settings import DEFAULT_MODEL, Chunking, Settings
 from casechat.evaluation import Question, Report, evaluate, load_questions
 from casechat.metrics import Passages, first_relevant_rank
 from index import analyze

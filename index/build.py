@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import faiss
 import numpy as np
 
-from casechat.config import Settings
-from casechat.errors import CasechatError
+from base.errors import CasechatError
+from base.settings import Settings
 from index.analyze import ANALYZER_VERSION
 from index.ann import AnnParams, ann_for
 from index.embed import Embedder, backend_of

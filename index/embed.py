@@ -13,8 +13,8 @@ from typing import Protocol
 
 import numpy as np
 
-from casechat.config import DEFAULT_MODEL
-from casechat.errors import ModelError
+from base.errors import ModelError
+from base.settings import DEFAULT_MODEL
 
 Progress = Callable[[int, int], None]  # (texts done, texts in all)
 

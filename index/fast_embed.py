@@ -41,20 +41,19 @@ from pathlib import Path
 
 import numpy as np
 
-from casechat.errors import ModelError
+from base.errors import ModelError
+from base.settings import (
+    BACKEND_ENV,
+    BACKEND_ONNX_FP32,
+    BACKEND_ONNX_INT8,
+    BACKEND_TORCH,
+    selected_backend,
+)
 from index.manifest import cached_sha256 as file_sha256
 
 Progress = Callable[[int, int], None]
 Say = Callable[[str], None]
 
-#: Backends of the default model; the value is stored in each index's manifest.
-BACKEND_ONNX_FP32 = "onnx-fp32"
-BACKEND_ONNX_INT8 = "onnx-int8"
-BACKEND_TORCH = "sentence-transformers"
-BACKENDS = (BACKEND_ONNX_FP32, BACKEND_ONNX_INT8, BACKEND_TORCH)
-#: Environment variable that picks the backend of the default model.
-BACKEND_ENV = "CASECHAT_EMBED_BACKEND"
-DEFAULT_BACKEND = BACKEND_ONNX_FP32
 
 MARKER_NAME = "casechat-fast-model.json"
 #: The graph file of each ONNX backend.
@@ -72,17 +71,6 @@ _PROBES = (
     "passage: Ærø, Øresund og Åbenrå: æblegrød, søløve, blåbær.",
     "query: kort",
 )
-
-
-def selected_backend() -> str:
-    """The backend ``$CASECHAT_EMBED_BACKEND`` names (default: the fp32 ONNX graph)."""
-    value = os.environ.get(BACKEND_ENV, "").strip() or DEFAULT_BACKEND
-    if value not in BACKENDS:
-        raise ModelError(
-            f"Ukendt {BACKEND_ENV}='{value}'. Vælg en af: {', '.join(BACKENDS)} "
-            f"(eller fjern variablen for standarden {DEFAULT_BACKEND})."
-        )
-    return value
 
 
 def fast_model_dir() -> Path:

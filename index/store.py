@@ -24,14 +24,14 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from casechat import __version__
-from casechat.config import Chunking
-from casechat.errors import (
+from base import __version__
+from base.errors import (
     BuildLockedError,
     IndexCorruptError,
     IndexMismatchError,
     IndexMissingError,
 )
+from base.settings import Chunking, pause_at
 from index import ann
 from index.analyze import ANALYZER_VERSION
 from index.lexical import LexicalIndex
@@ -43,12 +43,11 @@ LOCK = ".build.lock"
 #: Test hook: a build whose environment names a point here ("embedding", "writing",
 #: "swap") prints `CASECHAT_PAUSED <point>` to stderr and sleeps there, so a test can
 #: kill it at exactly that point (tests/test_crash_safety.py). Unset, nothing happens.
-TEST_PAUSE_ENV = "CASECHAT_TEST_PAUSE_AT"
 
 
 def pause_point(point: str) -> None:
-    """Sleep at `point` if the test hook asks for it (see TEST_PAUSE_ENV)."""
-    if os.environ.get(TEST_PAUSE_ENV) == point:
+    """Sleep at `point` if the test hook asks for it (see base.settings.TEST_PAUSE_ENV)."""
+    if pause_at() == point:
         print(f"CASECHAT_PAUSED {point}", file=sys.stderr, flush=True)
         time.sleep(300)  # the test kills the process long before
 

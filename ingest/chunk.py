@@ -6,7 +6,7 @@ import hashlib
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from casechat.config import Chunking
+from base.settings import Chunking
 from ingest.document import Chunk, Document, Section
 
 #: A piece shorter than this (a lone heading, a trailing line) joins its neighbour.

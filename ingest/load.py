@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from casechat.errors import CorpusError
+from base.errors import CorpusError
 from ingest.document import DocumentMeta
 
 META_SUFFIX = ".meta.json"

@@ -8,7 +8,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from casechat.errors import CorpusError
+from base.errors import CorpusError
 from ingest.clean import clean, is_furniture, normalize, strip_markup
 from ingest.document import Document, DocumentMeta
 from ingest.load import SourceFile, find_files, is_corpus_file, read_source

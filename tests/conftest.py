@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from casechat.config import ROOT, Settings
+from base.settings import ROOT, Settings
 from index.build import build_index
 from index.embed import HashingEmbedder
 

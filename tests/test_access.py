@@ -18,10 +18,10 @@ from conftest import copy_corpus
 from typer.testing import CliRunner
 
 import chat_app
+from base.settings import ROOT, Settings
 from casechat.answer import GENERIC_ERROR, NO_PASSAGES
 from casechat.chat_view import CONTEXT_MISSING
 from casechat.cli import app as cli
-from casechat.config import ROOT, Settings
 from casechat.loadtest import ask, free_port
 from casechat.service import open_searcher
 from index.build import build_index

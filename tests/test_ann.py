@@ -8,8 +8,8 @@ import faiss
 import numpy as np
 import pytest
 
-from casechat.config import Settings
-from casechat.errors import IndexCorruptError
+from base.errors import IndexCorruptError
+from base.settings import Settings
 from index import ann
 from index.ann import AnnParams, ann_for, build_hnsw, recall_at_k
 from index.build import build_index

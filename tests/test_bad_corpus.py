@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 import index.build
 import ingest.load
+from base.errors import CorpusError
+from base.settings import Settings
 from casechat.cli import app
-from casechat.config import Settings
-from casechat.errors import CorpusError
 from index.build import build_index
 from index.embed import HashingEmbedder
 from index.search import Searcher

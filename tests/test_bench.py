@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from base.settings import Chunking
 from casechat import bench
 from casechat.bench_corpus import (
     SentencePool,
@@ -19,7 +20,6 @@ from casechat.bench_corpus import (
     write_corpus,
 )
 from casechat.cli import app
-from casechat.config import Chunking
 from index.embed import HashingEmbedder
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from test_chat_app import HOSTILE_TITLE, KL_TITLE, ODENSE_QUESTION, RunningApp, start_app
 
+from base.settings import DEFAULT_MODEL, ROOT
 from casechat.answer import NO_PASSAGES
-from casechat.config import DEFAULT_MODEL, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

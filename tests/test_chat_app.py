@@ -17,10 +17,10 @@ from conftest import HERNING, KL_REPORT, VIBORG, copy_corpus
 from gradio_client import Client
 
 import chat_app
+from base.errors import CasechatError, IndexCorruptError
+from base.settings import Settings
 from casechat.answer import GENERIC_ERROR, NO_PASSAGES, Responder
 from casechat.chat_view import highlight, relevance, render_context
-from casechat.config import Settings
-from casechat.errors import CasechatError, IndexCorruptError
 from casechat.followup import resolve
 from index.analyze import words
 from index.search import Fusion, Hit, Searcher

@@ -7,7 +7,7 @@ from functools import cache
 import pytest
 from conftest import CORPUS, HERNING, KL_REPORT
 
-from casechat.config import Chunking
+from base.settings import Chunking
 from ingest.chunk import MIN_CHUNK_CHARS, chunk_document, chunk_id
 from ingest.document import Chunk, Document, DocumentMeta, Section
 from ingest.load import read_source

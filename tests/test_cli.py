@@ -11,8 +11,8 @@ import pytest
 from conftest import KL_REPORT, casechat_command
 from typer.testing import CliRunner
 
+from base.settings import Settings
 from casechat.cli import app
-from casechat.config import Settings
 
 runner = CliRunner()
 KEYS = {"text", "score", "source", "title", "section", "start", "end", "chunk_id"}

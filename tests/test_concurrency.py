@@ -22,9 +22,9 @@ from conftest import VIBORG, copy_corpus
 from typer.testing import CliRunner
 
 import chat_app
+from base.errors import CasechatError
+from base.settings import Settings
 from casechat.cli import app as cli
-from casechat.config import Settings
-from casechat.errors import CasechatError
 from casechat.live_index import LiveSearcher
 from casechat.loadtest import LoadReport, ask, free_port, require_loopback, run_load
 from index.build import build_index

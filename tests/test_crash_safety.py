@@ -23,13 +23,13 @@ from conftest import VIBORG, casechat_command, copy_corpus
 from typer.testing import CliRunner
 
 import index.store
+from base.settings import TEST_PAUSE_ENV, Settings
 from casechat.cli import app
-from casechat.config import Settings
 from index.build import build_index
 from index.embed import HashingEmbedder
 from index.manifest import MANIFEST
 from index.search import Searcher
-from index.store import CURRENT, TEST_PAUSE_ENV, current_path, load_snapshot, pause_point
+from index.store import CURRENT, current_path, load_snapshot, pause_point
 
 QUESTIONS = ["velfærdsteknologisk CV på bostederne", "lederskab og digitalisering i Viborg"]
 NEW = "testrup-droner.txt"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from base.errors import CasechatError
+from base.settings import ROOT, Settings
 from casechat.cli import app
-from casechat.config import ROOT, Settings
-from casechat.errors import CasechatError
 from casechat.evaluation import JSON_KEYS, Question, evaluate, load_questions
 from casechat.metrics import (
     answers_in,
@@ -346,7 +346,7 @@ def test_search_names_what_the_cases_never_mention(tiny) -> None:
 
 @pytest.fixture(scope="module")
 def real_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
-    from casechat.config import DEFAULT_MODEL
+    from base.settings import DEFAULT_MODEL
     from index.embed import load_embedder
 
     root = tmp_path_factory.mktemp("real")

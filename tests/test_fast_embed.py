@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from casechat.config import ROOT, Settings
-from casechat.errors import IndexMismatchError, ModelError
+from base.errors import IndexMismatchError, ModelError
+from base.settings import ROOT, Settings
 from index import fast_embed
 from index.build import build_index
 from index.embed import HashingEmbedder

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from base.errors import QueryError
+from base.settings import DEFAULT_MODEL, Settings
 from casechat.answer import GENERIC_ERROR, NO_PASSAGES, Responder
 from casechat.cli import app
-from casechat.config import DEFAULT_MODEL, Settings
-from casechat.errors import QueryError
 from index.embed import HashingEmbedder
 from index.search import MAX_QUERY_CHARS, Searcher, clean_query
 from index.store import Snapshot, load_snapshot

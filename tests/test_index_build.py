@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from conftest import HERNING, KL_REPORT, VIBORG
 
-from casechat import __version__
-from casechat.config import Chunking, Settings
+from base import __version__
+from base.settings import Chunking, Settings
 from index.build import build_index
 from index.embed import HashingEmbedder
 from index.manifest import SCHEMA_VERSION, file_sha256

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, HADERSLEV, RINGKOEBING, VIBORG
 
-from casechat.errors import CorpusError
+from base.errors import CorpusError
 from ingest.load import decode_text, discover, read_source
 from ingest.pipeline import scan_corpus, to_document
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from casechat.errors import ModelError
+from base.errors import ModelError
 from index import model_prep
 from index.model_prep import (
     MARKER_NAME,

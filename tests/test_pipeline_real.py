@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import KL_REPORT, RINGKOEBING, casechat_command, copy_corpus
 
-from casechat.config import DEFAULT_MODEL, Settings
+from base.settings import DEFAULT_MODEL, Settings
 from index.build import BuildReport, build_index
 from index.embed import Embedder, load_embedder
 from index.search import Searcher

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from conftest import HADERSLEV, HERNING, KL_REPORT
 
-from casechat.config import Settings
-from casechat.errors import QueryError
+from base.errors import QueryError
+from base.settings import Settings
 from index.embed import HashingEmbedder
 from index.search import MAX_QUERY_CHARS, AbstainRule, Fusion, Searcher, clean_query
 from index.store import Snapshot, load_snapshot

