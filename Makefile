@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: chat install model index test lint bench clean
+.PHONY: chat install model index test testdocs lint bench clean
 
 chat: install model  ## install, prepare the model, build the index if missing, start the chat
 	$(BIN)/casechat chat
@@ -33,9 +33,34 @@ chromium:  ## Debian's Chromium for the browser tests (Playwright cannot downloa
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
-test: install chromium lint  ## every test: fast, slow (real model) and browser
+test: install chromium testdocs lint  ## every test: fast, slow (real model) and browser
 	$(BIN)/pytest
+
+# Real documents nobody here wrote, for tests/test_real_documents.py: Debian's Danish
+# Debian Edu manual (a 102-page PDF and its HTML) and the Word files python-docx tests
+# itself with (from its sdist on PyPI). Without them those tests skip, saying why.
+TESTDOCS := data/testdocs
+testdocs: install  ## download the real test documents into data/testdocs (once)
+	@mkdir -p $(TESTDOCS)
+	@if [ ! -f $(TESTDOCS)/debian-edu/debian-edu-bookworm-manual.pdf ]; then \
+	  if ! command -v apt-get >/dev/null; then echo "testdocs: no apt-get here; the manual tests skip"; \
+	  else rm -rf $(TESTDOCS)/tmp && mkdir -p $(TESTDOCS)/tmp && cd $(TESTDOCS)/tmp && \
+	    { apt-get download debian-edu-doc-da >/dev/null 2>&1 || \
+	      { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get download debian-edu-doc-da; }; } && \
+	    dpkg-deb -x debian-edu-doc-da_*.deb x && mkdir -p ../debian-edu && \
+	    cp x/usr/share/doc/debian-edu-doc-da/debian-edu-bookworm-manual.pdf \
+	       x/usr/share/doc/debian-edu-doc-da/debian-edu-bookworm-manual.html \
+	       x/usr/share/doc/debian-edu-doc-da/copyright ../debian-edu/ && \
+	    cd .. && rm -rf tmp || \
+	    echo "testdocs: apt-get download debian-edu-doc-da failed (not root, or no Debian mirror); the manual tests skip"; fi; fi
+	@if [ ! -d $(TESTDOCS)/python-docx ]; then \
+	  rm -rf $(TESTDOCS)/tmp && mkdir -p $(TESTDOCS)/tmp && \
+	  { $(BIN)/pip download --quiet --no-deps --no-binary :all: -d $(TESTDOCS)/tmp 'python-docx==1.2.0' && \
+	    tar -xzf $(TESTDOCS)/tmp/python_docx-1.2.0.tar.gz -C $(TESTDOCS)/tmp && mkdir -p $(TESTDOCS)/python-docx && \
+	    cp $(TESTDOCS)/tmp/python_docx-1.2.0/features/steps/test_files/*.docx $(TESTDOCS)/python-docx/ && \
+	    rm -rf $(TESTDOCS)/tmp; } || echo "testdocs: pip download python-docx failed; the real .docx tests skip"; fi
 
 bench: model  ## performance benchmark (writes bench-results.json)
 	$(BIN)/casechat bench

@@ -39,8 +39,10 @@ from casechat.chat_view import (  # noqa: E402
     render_context,
     render_question,
 )
-from index.embed import Embedder, load_embedder  # noqa: E402
-from index.search import Searcher  # noqa: E402
+from casechat.live_index import FixedIndex, LiveIndex, SearcherSource  # noqa: E402
+from casechat.progress import run_build  # noqa: E402
+from index.encoder import Embedder, load_embedder  # noqa: E402
+from index.search import Searcher, open_searcher  # noqa: E402
 
 # System fonts only: the default theme would fetch web fonts from Google.
 THEME = gr.themes.Default(
@@ -49,15 +51,11 @@ THEME = gr.themes.Default(
 )
 
 
-def prepare(settings: Settings, embedder: Embedder | None = None) -> Searcher:
+def prepare(settings: Settings, embedder: Embedder | None = None) -> LiveIndex:
     """Load the model, bring the index up to date with the corpus, and open it for search.
 
     Progress is printed in the terminal; a CasechatError says what to run.
     """
-    from casechat.live_index import LiveSearcher
-    from casechat.progress import run_build
-    from casechat.service import open_searcher
-
     console = Console(stderr=True)
     if embedder is None:
         console.print(f"Indlæser modellen [bold]{settings.model}[/] …")
@@ -76,15 +74,19 @@ def prepare(settings: Settings, embedder: Embedder | None = None) -> Searcher:
         ("Indekset er uændret: " if not report.changed else "Indekset er opdateret: ")
         + report.summary()
     )
-    # A LiveSearcher follows the index: after `casechat build` swaps in a new one,
+    # A LiveIndex follows the index: after `casechat build` swaps in a new one,
     # the next question is answered from it, without restarting the chat.
-    return LiveSearcher(settings, open_searcher(settings, embedder))
+    return LiveIndex(settings, open_searcher(settings, embedder))
 
 
-def build_app(source: Searcher | Settings, concurrency: int = 2) -> gr.Blocks:
-    """The chat UI and its `/ask` API for one index (a ready Searcher, or Settings to prepare)."""
-    searcher = source if isinstance(source, Searcher) else prepare(source)
-    responder = Responder(searcher)
+def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2) -> gr.Blocks:
+    """The chat UI and its `/ask` API for one index: a LiveIndex, a ready Searcher, or
+    Settings to prepare one."""
+    if isinstance(source, Settings):
+        source = prepare(source)
+    elif isinstance(source, Searcher):
+        source = FixedIndex(source)
+    responder = Responder(source)
 
     def respond(question, history, k, munis, docs, previous):
         history = list(history or [])
@@ -101,11 +103,15 @@ def build_app(source: Searcher | Settings, concurrency: int = 2) -> gr.Blocks:
         return "", history, answer.searched or previous, picker, context
 
     def show_context(choice):
+        searcher = responder.source.current()
         try:
-            chunk = searcher.snapshot.chunks[int(choice)]
-        except (TypeError, ValueError, KeyError):
+            chunk = searcher.chunk(int(choice))
+        except (TypeError, ValueError):
             return CONTEXT_MISSING
-        return render_context(searcher.snapshot.documents[chunk.source], chunk)
+        document = searcher.document(chunk.source) if chunk else None
+        if chunk is None or document is None:
+            return CONTEXT_MISSING
+        return render_context(document, chunk)
 
     def ask(
         question: str,

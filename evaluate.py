@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from casechat.cli import app
+from cli import app
 
 
 def main() -> None:

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from base.errors import CasechatError
 from casechat.chat_view import question_terms, render_answer, render_footer, render_message
 from casechat.followup import resolve
+from casechat.live_index import FixedIndex, SearcherSource
+from casechat.wording import NO_PASSAGES, notices
 from index.search import Hit, Searcher
 
 log = logging.getLogger("casechat.chat")
 
 DEFAULT_K = 3
 MAX_K = 10
-NO_PASSAGES = "Jeg fandt ingen passager i casene, der besvarer spørgsmålet."
 NO_PASSAGES_HINT = (
     "Prøv at formulere spørgsmålet anderledes, fx med andre ord eller navnet på en kommune, "
     "eller fjern filtrene."
@@ -51,14 +52,20 @@ def _clamp_k(k: object) -> int:
 
 
 class Responder:
-    """Answers questions from one loaded index; shared by every chat session."""
+    """Answers questions from the index of the moment; shared by every chat session.
 
-    def __init__(self, searcher: Searcher) -> None:
-        self.searcher = searcher
+    `source` gives the searcher per question (a LiveIndex follows rebuilds);
+    a plain Searcher is wrapped so it never changes.
+    """
+
+    def __init__(self, source: SearcherSource | Searcher) -> None:
+        self.source = FixedIndex(source) if isinstance(source, Searcher) else source
+        searcher = self.source.current()
+        #: The filter lists, read at start.
         self.municipalities = searcher.municipalities()
-        docs = searcher.snapshot.documents
+        docs = searcher.documents()
         #: source file -> title, sorted by title, for the document filter.
-        self.documents = dict(sorted(((s, d.meta.title) for s, d in docs.items()), key=_by_title))
+        self.documents = dict(sorted(((d.source, d.meta.title) for d in docs), key=_by_title))
 
     def answer(
         self,
@@ -93,20 +100,21 @@ class Responder:
         resolved = resolve(question, previous, self.municipalities)
         munis = set(municipalities or ())
         sources = set(documents or ())
-        result = self.searcher.search(
+        searcher = self.source.current()
+        result = searcher.search(
             resolved.question, k=k, sources=sources or None, municipalities=munis or None
         )
         seconds = time.perf_counter() - started
         filters = sorted(munis) + [self.documents.get(s, s) for s in sorted(sources)]
-        notes = [result.notice] if result.notice else []
+        note = notices(result)
+        notes = [note] if note else []
         if resolved.followup:
             notes.append("Opfattet som et opfølgende spørgsmål til det forrige.")
         footer = render_footer(result.query, filters, seconds, " ".join(notes))
         if result.abstained or not result.hits:
             html = render_message(NO_PASSAGES, NO_PASSAGES_HINT, footer=footer)
             return Answer(html, result.query, [], seconds, timings=result.timings_ms)
-        fusion = self.searcher.fusion
-        html = render_answer(result.hits, question_terms(result.query), fusion, footer)
+        html = render_answer(result.hits, question_terms(result.query), searcher.fusion, footer)
         return Answer(html, result.query, list(result.hits), seconds, timings=result.timings_ms)
 
 

@@ -12,7 +12,8 @@ import re
 from collections.abc import Iterable
 
 from index.analyze import words
-from index.search import Fusion, Hit
+from index.fusion import Fusion, strength
+from index.search import Hit
 from ingest.document import Chunk, Document
 
 #: Characters of surrounding document text shown on each side of a passage in context.
@@ -65,49 +66,27 @@ def danish_date(iso: str | None) -> str:
     return f"{int(day)}. {_MONTHS[int(month) - 1]} {year}"
 
 
-def effective_rank(hit: Hit, fusion: Fusion) -> float:
-    """The rank a passage would need in every ranked list to get its fused score.
-
-    RRF scores are weighted reciprocal ranks, sum(w / (k + rank)); solving
-    score = W / (k + r) for r turns the score back into one readable rank.
-    A passage found by only one of the searches gets a large effective rank.
-    """
-    total = fusion.dense + fusion.words + fusion.ngrams
-    if hit.score <= 0:
-        return float("inf")
-    return max(1.0, total / hit.score - fusion.k)
-
-
-#: Share of the best possible fused score (convex fusion) for "høj" and "middel".
-#: On eval/questions.jsonl with the default model, 60 % of passages at or above 0.85
-#: contained a known answer snippet, 6 % of those in 0.65-0.85, about 1 % below.
-HIGH_SHARE = 0.85
-MID_SHARE = 0.65
+_LEVELS = {"high": "høj", "mid": "middel", "low": "lav"}
 
 
 def relevance(hit: Hit, fusion: Fusion | None) -> tuple[str, str]:
     """('høj' | 'middel' | 'lav', explanation for the tooltip) for one passage.
 
-    Convex fusion (the default): the fused score as a share of its maximum, the
-    score of a passage that is best on meaning, words and word parts alike;
-    høj from 0.85, middel from 0.65. The lists are scaled within each question,
-    so this says how a passage stands against the other candidates.
-    Reciprocal rank fusion: the effective rank; høj within the top 3, middel
-    within the top 10. Without fusion the rank in the one list decides.
+    The level comes from `index.fusion.strength`: with convex fusion (the
+    default) the fused score as a share of its maximum; with reciprocal rank
+    fusion the effective rank; without fusion the rank in the one list. The
+    lists are scaled within each question, so this says how a passage stands
+    against the other candidates, not whether the cases answer the question.
     """
-    if fusion is not None and fusion.method == "convex":
-        share = hit.score / (fusion.dense + fusion.words + fusion.ngrams)
-        label = "høj" if share >= HIGH_SHARE else "middel" if share >= MID_SHARE else "lav"
-        basis = f"samlet score {share:.2f} af 1 (betydning og nøgleord vægtet sammen)"
-        return label, basis.replace(".", ",")
+    found = strength(hit.score, hit.rank, fusion)
+    if found.share is not None:
+        basis = f"samlet score {found.share:.2f} af 1 (betydning og nøgleord vægtet sammen)"
+        return _LEVELS[found.level], basis.replace(".", ",")
     if fusion is None:
-        rank = float(hit.rank)
         basis = f"plads {hit.rank} i søgningen"
     else:
-        rank = effective_rank(hit, fusion)
-        basis = f"gennemsnitlig placering ≈ {rank:.0f} på tværs af betydnings- og ordsøgning"
-    label = "høj" if rank <= 3 else "middel" if rank <= 10 else "lav"
-    return label, basis
+        basis = f"gennemsnitlig placering ≈ {found.rank:.0f} på tværs af betydnings- og ordsøgning"
+    return _LEVELS[found.level], basis
 
 
 def _meta_line(chunk: Chunk, document: Document) -> str:
@@ -124,7 +103,7 @@ def render_card(hit: Hit, number: int, terms: Iterable[str], fusion: Fusion | No
     """One numbered citation card: title, relevance, metadata and the highlighted passage."""
     chunk, document = hit.chunk, hit.document
     label, basis = relevance(hit, fusion)
-    level = {"høj": "high", "middel": "mid", "lav": "low"}[label]
+    level = strength(hit.score, hit.rank, fusion).level
     return (
         f'<div class="cc-card" data-source="{_e(chunk.source)}" data-chunk="{chunk.chunk_id}">'
         f'<div class="cc-head"><span class="cc-num">[{number}]</span> '

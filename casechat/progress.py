@@ -7,7 +7,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from base.settings import Settings
 from index.build import BuildReport, build_index
-from index.embed import Embedder, load_embedder
+from index.encoder import Embedder, load_embedder
 
 
 def run_build(

@@ -8,7 +8,7 @@ Compound words are found through their character n-grams: the n-grams of
 "strategi" are all inside "digitaliseringsstrategi".
 
 The steps are switches of one `Analyzer`; `ANALYZER` is the one the index and
-the search use (eval/sweep.py swaps it to compare variants).
+the search use (tools/sweep passes others to `LexicalIndex.build` to compare).
 """
 
 from __future__ import annotations

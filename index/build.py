@@ -14,7 +14,7 @@ from base.errors import CasechatError
 from base.settings import Settings
 from index.analyze import ANALYZER_VERSION
 from index.ann import AnnParams, ann_for
-from index.embed import Embedder, backend_of
+from index.encoder import Embedder, backend_of
 from index.lexical import LexicalIndex
 from index.manifest import Manifest, now
 from index.store import (
@@ -101,7 +101,9 @@ def build_index(
         fresh: list[Chunk] = []
         for src in sources:
             previous = old_docs.get(src.source)
-            if previous is not None and previous.sha256 == src.sha256:
+            # A document is unchanged when its bytes are and its reader's version is.
+            read_by = old.manifest.readers.get(src.source, previous.reader) if previous else ""
+            if previous is not None and previous.sha256 == src.sha256 and read_by == src.reader:
                 report.unchanged.append(src.source)
                 documents.append(previous)
                 keep.extend(c for c in old.chunks.values() if c.source == src.source)
@@ -163,6 +165,7 @@ def build_index(
             analyzer_version=ANALYZER_VERSION,
             backend=backend_of(embedder),
             documents={d.source: d.sha256 for d in documents},
+            readers={d.source: d.reader for d in documents},
             created_at=old.manifest.created_at if old else now(),
             updated_at=now(),
         )

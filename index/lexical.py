@@ -14,7 +14,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from index.analyze import ngrams, words
+from index.analyze import ANALYZER, Analyzer
 
 FIELDS = ("words", "ngrams")
 
@@ -24,25 +24,32 @@ class LexicalIndex:
     ids: np.ndarray  # int64 chunk ids, row order
     words: bm25s.BM25
     ngrams: bm25s.BM25
+    #: How texts and questions become terms; another one only to compare (tools/sweep).
+    analyzer: Analyzer = ANALYZER
 
     @classmethod
-    def build(cls, ids: Sequence[int], texts: Sequence[str]) -> LexicalIndex:
-        terms = [words(t) for t in texts]
+    def build(
+        cls, ids: Sequence[int], texts: Sequence[str], analyzer: Analyzer = ANALYZER
+    ) -> LexicalIndex:
+        terms = [analyzer.words(t) for t in texts]
         return cls(
             ids=np.asarray(ids, dtype=np.int64),
             words=_bm25(terms),
-            ngrams=_bm25([ngrams(t) for t in terms]),
+            ngrams=_bm25([analyzer.ngrams(t) for t in terms]),
+            analyzer=analyzer,
         )
 
     def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """BM25 scores of every row for the query's terms and for its n-grams."""
-        terms = words(query)
+        terms = self.analyzer.words(query)
         n = len(self.ids)
         if not terms or n == 0:
             return np.zeros(n, dtype=np.float32), np.zeros(n, dtype=np.float32)
         word_scores = self.words.get_scores(terms) if self.words is not None else np.zeros(n)
         gram_scores = (
-            self.ngrams.get_scores(ngrams(terms)) if self.ngrams is not None else np.zeros(n)
+            self.ngrams.get_scores(self.analyzer.ngrams(terms))
+            if self.ngrams is not None
+            else np.zeros(n)
         )
         return np.asarray(word_scores, np.float32), np.asarray(gram_scores, np.float32)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from base.errors import IndexCorruptError
+from index.encoder.prepared import file_sha256
 
 SCHEMA_VERSION = 1
 MANIFEST = "manifest.json"
@@ -16,27 +16,6 @@ MANIFEST = "manifest.json"
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-_sha_cache: dict[tuple[str, int, int], str] = {}
-
-
-def cached_sha256(path: Path) -> str:
-    """file_sha256, remembered per (path, size, mtime): start-up checks of model files
-    (hundreds of MB) then hash each file once per process."""
-    st = path.stat()
-    key = (str(path), st.st_size, st.st_mtime_ns)
-    if key not in _sha_cache:
-        _sha_cache[key] = file_sha256(path)
-    return _sha_cache[key]
 
 
 @dataclass
@@ -49,6 +28,8 @@ class Manifest:
     chunking: dict[str, int]
     analyzer_version: int
     documents: dict[str, str] = field(default_factory=dict)  # source -> sha256
+    #: source -> reader and version that read it, e.g. "pdf@1" (ingest/readers).
+    readers: dict[str, str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # relative path -> sha256
     n_chunks: int = 0
     ann: str = "flat"

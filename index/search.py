@@ -1,14 +1,10 @@
-"""Search: dense (FAISS), keyword (BM25) or both fused, and knowing when to say "nothing".
+"""Search one index: dense (FAISS), keyword (BM25) or both fused, and the decision.
 
-Hybrid fusion is a convex combination of normalized scores: each list's
-scores are min-max scaled to [0, 1] for this question (BM25 from its natural
-floor 0, cosine from the lowest cosine read), then weighted and summed, so the
-fused score lies in [0, 1] when the weights sum to 1. Unlike reciprocal rank
-fusion (`Fusion(method="rrf")`: w / (k + rank) per list) it keeps *how much*
-better the top passage of a list is: a passage far ahead on meaning is not
-overtaken by one that is third in every list. On the evaluation set it beat
-the best RRF setting by about 0.03 MRR@10 (eval/RESULTS.md), as Bruch et al.
-(2023, "An Analysis of Fusion Functions for Hybrid Retrieval") also found.
+`Searcher.search` ranks passages (fusion rules in index/fusion.py), gathers the
+evidence for the answer/abstain decision (index/decision.py) and returns a
+`SearchResult` that carries the ranked hits, the decision with its reason code
+and its evidence. It writes no text for people: wording is made in the chat and
+the CLI. `open_searcher` is the one way to open a searcher for an index folder.
 """
 
 from __future__ import annotations
@@ -16,17 +12,19 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from base.errors import QueryError
-from base.settings import DEFAULT_MODEL
+from base.settings import Settings
 from index.analyze import looks_english, names, words
 from index.ann import single_thread_queries
-from index.embed import Embedder, backend_of
-from index.store import Snapshot, check_compatible
+from index.decision import AbstainRule, Decision, Evidence, rule_for_model
+from index.encoder import Embedder, backend_of, load_embedder
+from index.fusion import Fusion, fuse
+from index.manifest import Manifest
+from index.store import Snapshot, check_compatible, load_snapshot
 from ingest.document import Chunk, Document
 
 MODES = ("hybrid", "dense", "bm25")
@@ -44,78 +42,6 @@ _CONTROL = re.compile(
 
 
 @dataclass(frozen=True)
-class Fusion:
-    """How hybrid mode combines the dense, word and n-gram lists (see the module docstring).
-
-    The weights are shares of the fused score: half meaning, half keywords.
-    `k` is only used by the "rrf" method.
-    """
-
-    dense: float = 0.5
-    words: float = 0.4
-    ngrams: float = 0.1
-    depth: int = 100
-    method: str = "convex"
-    k: int = 60
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What the abstention rule looks at for one question."""
-
-    dense_top: float  # best cosine between the question and any passage
-    coverage: float  # IDF-weighted share of the question's words found in the best passages
-    english: bool  # the question is not in the corpus' language: its words cannot match
-    unknown: tuple[str, ...] = ()  # names in the question that no passage mentions
-
-
-@dataclass(frozen=True)
-class AbstainRule:
-    """When to answer "no relevant passage"; the first rule that fires decides.
-
-    1. The question names something no passage mentions ("Aarhus", "ChatGPT"):
-       the cases cannot be about it.
-    2. The best cosine is below `min_dense`: the question is far from every passage.
-    3. The best cosine is below `confident_dense` and the keyword evidence (the
-       IDF-weighted share of the question's content words found in the best
-       `evidence_depth` passages) is below `min_coverage`. Dense cosine alone
-       cannot separate near-domain questions the cases do not answer (their
-       cosines overlap real ones); their specific words are what is missing.
-
-    Rules 1 and 3 use words, so they only apply to questions in Danish: an
-    English question shares no words with the Danish text and is judged by
-    its cosine alone (rule 2). In bm25 mode there is no cosine: rules 1 and 3.
-    """
-
-    min_dense: float = 0.78
-    confident_dense: float = 0.86
-    min_coverage: float = 0.25
-    evidence_depth: int = 3
-    unknown_names: bool = True
-
-    @classmethod
-    def for_model(cls, model: str) -> AbstainRule:
-        """The cosine thresholds are calibrated for the default model (e5 cosines
-        sit in a narrow band); for any other model only keyword evidence counts."""
-        if model == DEFAULT_MODEL:
-            return cls()
-        return cls(min_dense=-1.0, confident_dense=2.0)
-
-    def reason(self, mode: str, ev: Evidence) -> str:
-        """Why to abstain ("" = answer): "names", "far" or "weak"."""
-        words_count = not ev.english
-        if words_count and self.unknown_names and ev.unknown:
-            return "names"
-        if mode == "bm25":
-            return "weak" if ev.coverage < self.min_coverage else ""
-        if ev.dense_top < self.min_dense:
-            return "far"
-        if words_count and ev.dense_top < self.confident_dense:
-            return "weak" if ev.coverage < self.min_coverage else ""
-        return ""
-
-
-@dataclass(frozen=True)
 class Hit:
     chunk: Chunk
     document: Document
@@ -127,24 +53,44 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResult:
-    query: str
-    hits: list[Hit]
-    abstained: bool = False
-    dense_top: float = 0.0
-    coverage: float = 0.0
-    notice: str = ""
+    """The ranked passages for one question and the decision on them."""
+
+    query: str  # the question as searched (cleaned, maybe cut)
+    hits: list[Hit]  # what to show: empty when the decision is to abstain
+    decision: Decision
+    #: The question was longer than MAX_QUERY_CHARS and was cut (to len(query)).
+    cut: bool = False
     timings_ms: dict[str, float] = field(default_factory=dict)
-    #: The ranked hits before the abstention decision (what evaluation scores).
+    #: The ranked hits before the decision (what evaluation scores).
     candidates: list[Hit] = field(default_factory=list)
-    #: Names in the question that no passage mentions (why it may have abstained).
-    unknown: tuple[str, ...] = ()
+
+    @property
+    def abstained(self) -> bool:
+        return self.decision.abstained
+
+    @property
+    def evidence(self) -> Evidence:
+        return self.decision.evidence
+
+    @property
+    def dense_top(self) -> float:
+        return self.decision.evidence.dense_top
+
+    @property
+    def coverage(self) -> float:
+        return self.decision.evidence.coverage
+
+    @property
+    def unknown(self) -> tuple[str, ...]:
+        """Names in the question that no passage mentions."""
+        return self.decision.evidence.unknown
 
 
-def clean_query(raw: str) -> tuple[str, str]:
-    """The question as searched, and a notice for the person if it was cut.
+def clean_query(raw: str) -> tuple[str, bool]:
+    """The question as searched, and whether it was cut.
 
     Control and format characters become spaces; an empty or wordless question
-    is a QueryError in Danish; one longer than MAX_QUERY_CHARS is cut (see there).
+    is a QueryError; one longer than MAX_QUERY_CHARS is cut (see there).
     """
     text = unicodedata.normalize("NFC", raw or "")
     text = _CONTROL.sub(" ", text)
@@ -153,15 +99,13 @@ def clean_query(raw: str) -> tuple[str, str]:
         raise QueryError("Skriv et spørgsmål – feltet er tomt.")
     if not re.search(r"\w", text):
         raise QueryError("Spørgsmålet indeholder ingen ord, der kan søges på. Prøv med ord.")
-    notice = ""
-    if len(text) > MAX_QUERY_CHARS:
-        cut = text.rfind(" ", 0, MAX_QUERY_CHARS)
-        text = text[: cut if cut > MAX_QUERY_CHARS // 2 else MAX_QUERY_CHARS]
-        notice = f"Spørgsmålet var meget langt; der er søgt på de første {len(text)} tegn."
-    return text, notice
+    if len(text) <= MAX_QUERY_CHARS:
+        return text, False
+    cut = text.rfind(" ", 0, MAX_QUERY_CHARS)
+    return text[: cut if cut > MAX_QUERY_CHARS // 2 else MAX_QUERY_CHARS], True
 
 
-def _top_rows(scores: np.ndarray, depth: int) -> np.ndarray:
+def top_rows(scores: np.ndarray, depth: int) -> np.ndarray:
     """Rows of the `depth` best scores, best first, ties by row as a stable sort gives.
 
     Partitioning first sorts only the top instead of every chunk (10x faster at 100k).
@@ -173,10 +117,6 @@ def _top_rows(scores: np.ndarray, depth: int) -> np.ndarray:
     return rows[np.argsort(-scores[rows], kind="stable")][:depth]
 
 
-def _ranks(order: Iterable[int]) -> dict[int, int]:
-    return {int(cid): r for r, cid in enumerate(order, start=1)}
-
-
 class Searcher:
     """Search one loaded index snapshot with one embedder; safe to share across threads."""
 
@@ -185,7 +125,7 @@ class Searcher:
         snapshot: Snapshot,
         embedder: Embedder,
         fusion: Fusion | None = None,
-        abstain: AbstainRule | None = None,
+        rule: AbstainRule | None = None,
     ) -> None:
         # Question vectors must come from the backend that made the index's vectors.
         check_compatible(snapshot.manifest, None, None, backend_of(embedder))
@@ -193,14 +133,37 @@ class Searcher:
         self.snapshot = snapshot
         self.embedder = embedder
         self.fusion = fusion or Fusion()
-        self.rule = abstain or AbstainRule.for_model(embedder.name)
+        self.rule = rule or rule_for_model(embedder.name)
         lex = snapshot.lexical
         self._row_ids = lex.ids
         self._idf_docs = len(lex.ids)
 
+    # --- small accessors, so callers need not reach into the snapshot ---------------
+
+    def chunk(self, chunk_id: int) -> Chunk | None:
+        """The passage with this id, or None."""
+        return self.snapshot.chunks.get(chunk_id)
+
+    def document(self, source: str) -> Document | None:
+        """The document of this source file, or None."""
+        return self.snapshot.documents.get(source)
+
+    def documents(self) -> list[Document]:
+        """Every indexed document, in source order."""
+        return [self.snapshot.documents[s] for s in sorted(self.snapshot.documents)]
+
     def municipalities(self) -> list[str]:
-        names = {m for c in self.snapshot.chunks.values() for m in c.municipalities}
-        return sorted(names)
+        """Every municipality a passage is about, sorted."""
+        return sorted({m for c in self.snapshot.chunks.values() for m in c.municipalities})
+
+    @property
+    def manifest(self) -> Manifest:
+        return self.snapshot.manifest
+
+    @property
+    def name(self) -> str:
+        """The index generation's folder name (for logs)."""
+        return self.snapshot.path.name
 
     def _allowed(
         self, sources: set[str] | None, municipalities: set[str] | None
@@ -236,7 +199,7 @@ class Searcher:
             if allowed is not None:
                 mask = np.fromiter((int(i) in allowed for i in self._row_ids), bool, len(scores))
                 scores = np.where(mask, scores, 0.0)
-            top = _top_rows(scores, self.fusion.depth)
+            top = top_rows(scores, self.fusion.depth)
             top = [r for r in top if scores[r] > 0]
             lists.append(
                 (
@@ -277,9 +240,8 @@ class Searcher:
     ) -> SearchResult:
         if mode not in MODES:
             raise QueryError(f"Ukendt søgemåde '{mode}'. Vælg en af: {', '.join(MODES)}.")
-        query, notice = clean_query(question)
+        query, cut = clean_query(question)
         allowed = self._allowed(sources, municipalities)
-        timings: dict[str, float] = {}
         t0 = time.perf_counter()
         dense_order, dense_scores = self._dense(query, allowed) if mode != "bm25" else ([], {})
         t1 = time.perf_counter()
@@ -292,30 +254,22 @@ class Searcher:
         elif mode == "bm25":
             ranked = [(cid, word_scores[cid]) for cid in word_order]
             if not ranked:  # no whole-word match: fall back to n-grams
-                _, gram_scores = self._lexical(query, allowed)[1]
                 ranked = sorted(gram_scores.items(), key=lambda p: -p[1])
-        elif self.fusion.method == "convex":
-            ranked = self._convex(dense_scores, word_scores, gram_scores)
         else:
-            ranked = self._fuse(dense_order, word_order, gram_order)
+            scores = (dense_scores, word_scores, gram_scores)
+            ranked = fuse(self.fusion, scores, (dense_order, word_order, gram_order))
         t3 = time.perf_counter()
-        timings.update(
+        timings = dict(
             dense_ms=(t1 - t0) * 1e3, lexical_ms=(t2 - t1) * 1e3, fuse_ms=(t3 - t2) * 1e3
         )
-
-        top_ids = [cid for cid, _ in ranked[: max(k, self.rule.evidence_depth)]]
+        depth = self.rule.evidence_depth
         evidence = Evidence(
             dense_top=max(dense_scores.values(), default=0.0),
-            coverage=self.coverage(query, top_ids[: self.rule.evidence_depth]),
+            coverage=self.coverage(query, [cid for cid, _ in ranked[:depth]]),
             english=looks_english(query),
             unknown=self.unknown_names(query),
         )
-        reason = self.rule.reason(mode, evidence) if ranked else "nothing"
-        abstained = bool(reason)
-        if reason == "names":
-            quoted = [f"»{n}«" for n in evidence.unknown[:3]]
-            shown = " og ".join(filter(None, [", ".join(quoted[:-1]), quoted[-1]]))
-            notice = " ".join(filter(None, [notice, f"Casene nævner ikke {shown}."]))
+        decision = self.rule.decide(mode, evidence, ranked=bool(ranked))
         hits = [
             Hit(
                 chunk=self.snapshot.chunks[cid],
@@ -330,37 +284,22 @@ class Searcher:
         timings["total_ms"] = (time.perf_counter() - t0) * 1e3
         return SearchResult(
             query,
-            [] if abstained else hits,
-            abstained,
-            evidence.dense_top,
-            evidence.coverage,
-            notice,
-            timings,
+            [] if decision.abstained else hits,
+            decision,
+            cut=cut,
+            timings_ms=timings,
             candidates=hits,
-            unknown=evidence.unknown,
         )
 
-    def _fuse(self, *lists: list[int]) -> list[tuple[int, float]]:
-        """Weighted reciprocal rank fusion of the ranked lists."""
-        f = self.fusion
-        scores: dict[int, float] = {}
-        for order, weight in zip(lists, (f.dense, f.words, f.ngrams), strict=True):
-            for cid, rank in _ranks(order).items():
-                scores[cid] = scores.get(cid, 0.0) + weight / (f.k + rank)
-        return sorted(scores.items(), key=lambda p: (-p[1], p[0]))
 
-    def _convex(self, *score_maps: dict[int, float]) -> list[tuple[int, float]]:
-        """Weighted sum of min-max normalized scores (dense, words, n-grams)."""
-        f = self.fusion
-        scores: dict[int, float] = {}
-        for found, weight in zip(score_maps, (f.dense, f.words, f.ngrams), strict=True):
-            if not found or not weight:
-                continue
-            hi, lo = max(found.values()), min(found.values())
-            if found is not score_maps[0]:
-                lo = 0.0  # BM25's own floor: a passage without the words scores 0
-            span = hi - lo
-            for cid, value in found.items():
-                norm = (value - lo) / span if span > 0 else 1.0
-                scores[cid] = scores.get(cid, 0.0) + weight * norm
-        return sorted(scores.items(), key=lambda p: (-p[1], p[0]))
+def open_searcher(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    *,
+    fusion: Fusion | None = None,
+    rule: AbstainRule | None = None,
+) -> Searcher:
+    """Load the live index of `settings.index_dir` (refusing a mismatched one) and the
+    model it was built with (or `embedder`), ready to search."""
+    snapshot = load_snapshot(settings.index_dir, model=settings.model, chunking=settings.chunking)
+    return Searcher(snapshot, embedder or load_embedder(settings.model), fusion=fusion, rule=rule)

@@ -83,6 +83,10 @@ def document_record(doc: Document) -> dict:
         "date": doc.meta.date,
         "kind": doc.meta.kind,
         "sections": [[s.heading, s.start, s.end] for s in doc.sections],
+        "format": doc.format,
+        "reader": doc.reader,
+        "page_count": doc.page_count,
+        "pages": [list(span) for span in doc.pages],
         "text": doc.text,
     }
 
@@ -90,7 +94,19 @@ def document_record(doc: Document) -> dict:
 def document_from_record(rec: dict) -> Document:
     meta = DocumentMeta(rec["title"], tuple(rec["municipalities"]), rec["date"], rec["kind"])
     sections = tuple(Section(h, s, e) for h, s, e in rec["sections"])
-    return Document(rec["source"], rec["text"], meta, rec["sha256"], sections)
+    # Records written before the readers existed are all .txt or .md, read as version 1.
+    fmt = rec.get("format") or ("md" if rec["source"].lower().endswith(".md") else "txt")
+    return Document(
+        rec["source"],
+        rec["text"],
+        meta,
+        rec["sha256"],
+        sections,
+        format=fmt,
+        reader=rec.get("reader") or f"{fmt}@1",
+        page_count=rec.get("page_count"),
+        pages=tuple((s, e) for s, e in rec.get("pages") or ()),
+    )
 
 
 def current_path(index_dir: Path) -> Path | None:

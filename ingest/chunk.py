@@ -8,6 +8,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from base.settings import Chunking
 from ingest.document import Chunk, Document, Section
+from ingest.municipalities import mentions
 
 #: A piece shorter than this (a lone heading, a trailing line) joins its neighbour.
 MIN_CHUNK_CHARS = 150
@@ -20,8 +21,9 @@ def chunk_id(source: str, doc_sha: str, start: int, end: int) -> int:
 
 
 def _mentions(text: str, name: str) -> bool:
-    # "Københavns" contains "københavn": genitive forms match by substring.
-    return name.lower() in text.lower()
+    # One of the 98 municipalities by its word forms ("Københavns" names København);
+    # any other name a sidecar gives, by substring.
+    return mentions(text, name)
 
 
 def section_municipalities(doc: Document) -> dict[str, tuple[str, ...]]:
@@ -97,6 +99,8 @@ def chunk_document(doc: Document, params: Chunking) -> list[Chunk]:
                     end=end,
                     text=doc.text[start:end],
                     municipalities=munis.get(section.heading.split(" › ")[0], ()),
+                    page_start=doc.page_at(start),
+                    page_end=doc.page_at(max(start, end - 1)),
                 )
             )
     return chunks

@@ -1,7 +1,9 @@
 """Find corpus files, decode them, and read their metadata.
 
-Supported formats are registered in `READERS` by file suffix: to add PDF, DOCX
-or HTML later, add a function that turns the file's bytes into plain text.
+Which reader a file needs is decided from its content and its suffix
+(ingest/readers/sniff.py); the readers themselves live in ingest/readers/.
+Here the file's bytes are read and hashed (the build compares hashes before it
+parses anything), plain text is decoded, and the metadata sidecar is read.
 
 Nothing outside the corpus folder is read: links to folders are never
 followed, and a file or sidecar whose real path lies outside is refused before
@@ -10,85 +12,31 @@ it is opened.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import os
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from base.errors import CorpusError
 from ingest.document import DocumentMeta
+from ingest.readers import ISOLATED, MAX_BYTES, READERS, reader_id
+from ingest.readers.sniff import SUFFIXES, detect
+from ingest.readers.txt import decode_text
+
+__all__ = ["decode_text", "read_source", "SourceFile", "MAX_FILE_BYTES", "READERS"]
 
 META_SUFFIX = ".meta.json"
-#: Files larger than this are refused unread: a case text is a few hundred kB at most,
-#: and 20 MB is already about 33,000 passages, over an hour of embedding on two cores.
-MAX_FILE_BYTES = 20 * 1024 * 1024
+#: Plain text files larger than this are refused unread: a case text is a few hundred
+#: kB at most, and 20 MB is already about 33,000 passages, over an hour of embedding
+#: on two cores. Other formats have their own limits (ingest/readers MAX_BYTES).
+MAX_FILE_BYTES = MAX_BYTES["txt"]
 #: A sidecar holds a title and a few fields.
 MAX_META_BYTES = 1024 * 1024
 #: A file that is still being written is read again this many times before it is skipped.
 READ_ATTEMPTS = 3
-
-# C0 control characters that never occur in text (tab, newlines, form feed do).
-_BINARY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-
-
-def _refuse_binary(text: str) -> str:
-    controls = len(_BINARY_CONTROL.findall(text))
-    if controls > max(5, len(text) // 100):
-        raise CorpusError("filen ser binær ud (mange kontroltegn), ikke som tekst")
-    return text
-
-
-def _decode_lines(data: bytes) -> str:
-    """UTF-8 line by line, Windows-1252 for the lines that are not UTF-8.
-
-    A text pasted together from an old Word export and a new editor has both
-    encodings in one file; deciding per line keeps æ, ø and å right in each part.
-    """
-    parts, undefined = [], 0
-    for line in data.splitlines(keepends=True):
-        try:
-            parts.append(line.decode("utf-8"))
-        except UnicodeDecodeError:
-            part = line.decode("cp1252", errors="replace")
-            undefined += part.count("\ufffd")
-            parts.append(part)
-    text = "".join(parts)
-    if undefined > max(5, len(text) // 200):
-        raise CorpusError("filen kan ikke læses som tekst (hverken UTF-8 eller Windows-1252)")
-    return text
-
-
-def decode_text(data: bytes) -> str:
-    """Decode Danish text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252.
-
-    Windows-1252 is a superset of Latin-1 for the printable range, so Word
-    exports and old Latin-1 files both come out with correct æ, ø and å. A file
-    that is not UTF-8 as a whole is decoded line by line (see `_decode_lines`).
-    Binary files (NUL bytes, many control characters, undefined bytes) are refused.
-    """
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Notepad's "Unicode"
-        try:
-            return _refuse_binary(data.decode("utf-16"))
-        except UnicodeDecodeError as exc:
-            raise CorpusError("filen er ikke gyldig UTF-16, selv om den starter som det") from exc
-    if b"\x00" in data[:8192]:
-        raise CorpusError("filen ser binær ud (indeholder NUL-bytes), ikke som tekst")
-    data = data.removeprefix(codecs.BOM_UTF8)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = _decode_lines(data)
-    return _refuse_binary(text)
-
-
-READERS: dict[str, Callable[[bytes], str]] = {
-    ".txt": decode_text,
-    ".md": decode_text,
-}
+#: Sidecar fields that override what casechat finds in the document itself.
+META_FIELDS = ("title", "municipalities", "date", "kind")
 
 
 @dataclass(frozen=True)
@@ -96,13 +44,26 @@ class SourceFile:
     """A corpus file read from disk, before cleaning."""
 
     source: str  # path relative to the corpus folder, with forward slashes
-    raw_text: str
+    raw_text: str  # the decoded text; "" for formats parsed later (PDF, DOCX, HTML)
     meta: DocumentMeta | None
     sha256: str  # of the file bytes and its metadata bytes together
+    #: The format its content was recognized as (a key of ingest/readers READERS).
+    format: str = "txt"
+    #: Where the file lies, for the parser that runs in a child process.
+    path: Path | None = None
+    #: sha256 of the file's bytes alone (what the parser must see).
+    content_sha256: str = ""
+    #: The sidecar fields that were named, and so override what is found in the file.
+    named: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def reader(self) -> str:
+        """The reader and its version, e.g. 'pdf@1' (recorded in the manifest)."""
+        return reader_id(self.format)
 
 
 def is_corpus_file(path: Path) -> bool:
-    return path.suffix.lower() in READERS and not path.name.endswith(META_SUFFIX)
+    return path.suffix.lower() in SUFFIXES and not path.name.endswith(META_SUFFIX)
 
 
 def inside(path: Path, root: Path) -> bool:
@@ -119,7 +80,8 @@ def find_files(corpus_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     """
     if not corpus_dir.is_dir():
         raise CorpusError(
-            f"Korpusmappen {corpus_dir} findes ikke. Opret den og læg .txt- eller .md-filer i den."
+            f"Korpusmappen {corpus_dir} findes ikke. Opret den og læg tekster i den "
+            "(.txt, .md, .pdf, .docx eller .html)."
         )
     root = corpus_dir.resolve()
     files: list[Path] = []
@@ -159,22 +121,26 @@ def meta_path(path: Path) -> Path:
     return path.with_name(path.name + META_SUFFIX)
 
 
-def parse_meta(data: bytes, where: Path) -> DocumentMeta:
+def parse_meta(data: bytes, where: Path) -> tuple[DocumentMeta, frozenset[str]]:
+    """The sidecar's metadata and the fields it names; each named field overrides."""
     try:
         raw = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CorpusError(f"metadatafilen {where.name} er ikke gyldig JSON: {exc}") from exc
-    if not isinstance(raw, dict) or not str(raw.get("title", "")).strip():
-        raise CorpusError(f"metadatafilen {where.name} skal være et JSON-objekt med 'title'")
+    if not isinstance(raw, dict) or ("title" in raw and not str(raw["title"] or "").strip()):
+        raise CorpusError(
+            f"metadatafilen {where.name} skal være et JSON-objekt; 'title' må ikke være tom"
+        )
     munis = raw.get("municipalities") or []
     if isinstance(munis, str):
         munis = [munis]
-    return DocumentMeta(
-        title=str(raw["title"]).strip(),
+    meta = DocumentMeta(
+        title=str(raw.get("title") or "").strip(),
         municipalities=tuple(str(m).strip() for m in munis if str(m).strip()),
         date=str(raw["date"]) if raw.get("date") else None,
         kind=str(raw["kind"]) if raw.get("kind") else None,
     )
+    return meta, frozenset(f for f in META_FIELDS if f in raw)
 
 
 def _too_big(size: int, limit: int, what: str) -> CorpusError:
@@ -224,9 +190,12 @@ def read_stable(path: Path, limit: int = MAX_FILE_BYTES, what: str = "filen") ->
 
 
 def read_source(path: Path, corpus_dir: Path) -> SourceFile:
-    """Read one corpus file and its optional sidecar metadata, both inside `corpus_dir`."""
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
+    """Read one corpus file and its optional sidecar metadata, both inside `corpus_dir`.
+
+    Plain text is decoded here; PDF, DOCX and HTML are only hashed (the build
+    parses them later, in a child process, and only when they changed).
+    """
+    if path.suffix.lower() not in SUFFIXES:
         raise CorpusError(f"filtypen {path.suffix or '(ingen)'} understøttes ikke")
     root = corpus_dir.resolve()
     if not inside(path, root):
@@ -237,9 +206,14 @@ def read_source(path: Path, corpus_dir: Path) -> SourceFile:
             if path.exists()
             else "filen findes ikke (længere); et link uden mål eller slettet under læsningen"
         )
-    data = read_stable(path)
+    named_fmt = SUFFIXES[path.suffix.lower()]
+    data = read_stable(path, MAX_BYTES[named_fmt])
+    fmt = detect(data, path.suffix)
+    if len(data) > MAX_BYTES[fmt]:
+        raise _too_big(len(data), MAX_BYTES[fmt], "filen")
+    content_sha = hashlib.sha256(data).hexdigest()
     digest = hashlib.sha256(data)
-    meta = None
+    meta, named = None, frozenset()
     sidecar = meta_path(path)
     if sidecar.is_symlink() or sidecar.exists():
         if not inside(sidecar, root):
@@ -249,13 +223,19 @@ def read_source(path: Path, corpus_dir: Path) -> SourceFile:
         if sidecar.is_file():
             meta_bytes = read_stable(sidecar, MAX_META_BYTES, f"metadatafilen {sidecar.name}")
             digest.update(b"\0meta\0" + meta_bytes)
-            meta = parse_meta(meta_bytes, sidecar)
-    text = reader(data)
-    if not text.strip():
+            meta, named = parse_meta(meta_bytes, sidecar)
+    text = "" if fmt in ISOLATED else READERS[fmt].read(data).text
+    if fmt not in ISOLATED and not text.strip():
+        raise CorpusError("filen er tom")
+    if fmt in ISOLATED and not data.strip():
         raise CorpusError("filen er tom")
     return SourceFile(
         source=path.relative_to(corpus_dir).as_posix(),
         raw_text=text,
         meta=meta,
         sha256=digest.hexdigest(),
+        format=fmt,
+        path=path,
+        content_sha256=content_sha,
+        named=named,
     )

@@ -10,8 +10,12 @@ from pathlib import Path
 
 from base.errors import CorpusError
 from ingest.clean import clean, is_furniture, normalize, strip_markup
-from ingest.document import Document, DocumentMeta
+from ingest.document import Document, DocumentMeta, Section
 from ingest.load import SourceFile, find_files, is_corpus_file, read_source
+from ingest.municipalities import about
+from ingest.readers import ISOLATED, MAX_BYTES
+from ingest.readers.base import ReadDocument
+from ingest.readers.sandbox import parse_isolated
 
 
 @dataclass(frozen=True)
@@ -40,17 +44,63 @@ def fallback_title(raw_text: str, source: str) -> str:
     return first[:120] if first else Path(source).stem
 
 
+def read_structured(src: SourceFile) -> ReadDocument:
+    """Parse a PDF, DOCX or HTML file in a child process (ingest/readers/sandbox.py)."""
+    if src.path is None:
+        raise CorpusError("filen kan ikke findes igen til læsning")
+    parsed = parse_isolated(src.path, src.format, MAX_BYTES[src.format])
+    if src.content_sha256 and parsed.sha256 != src.content_sha256:
+        raise CorpusError(
+            "filen blev ændret, mens den blev læst. Kør `casechat build` igen, når den er gemt færdig."
+        )
+    return parsed.document
+
+
+def _merge_meta(src: SourceFile, found: DocumentMeta) -> DocumentMeta:
+    """Each field the sidecar names overrides what was found in the file."""
+    if src.meta is None:
+        return found
+    named = src.named
+
+    def pick(field: str):
+        return getattr(src.meta if field in named else found, field)
+
+    return DocumentMeta(pick("title") or found.title, *(pick(f) for f in ("municipalities", "date", "kind")))
+
+
 def to_document(src: SourceFile) -> Document:
-    meta = src.meta or DocumentMeta(title=fallback_title(src.raw_text, src.source))
-    cleaned = clean(src.raw_text, meta.title)
-    if not cleaned.text.strip():
+    """Clean (plain text) or parse (PDF, DOCX, HTML) a file into a Document."""
+    if src.format in ISOLATED:
+        read = read_structured(src)
+        text = read.text  # the readers normalize as they go (ingest/readers/base.py tidy)
+        sections = tuple(Section(s.heading, s.start, s.end) for s in read.sections or ())
+        title = read.meta_found.title or read.first_heading or fallback_title(text, src.source)
+        found = DocumentMeta(title=title[:200], date=read.meta_found.date)
+        meta = _merge_meta(src, found)
+        if "municipalities" not in src.named:
+            meta = DocumentMeta(meta.title, about(text, meta.title), meta.date, meta.kind)
+        pages, page_count = read.pages, read.page_count
+    else:
+        named_title = src.meta.title if src.meta and "title" in src.named else None
+        title = named_title or fallback_title(src.raw_text, src.source)
+        cleaned = clean(src.raw_text, title)
+        text, sections = cleaned.text, cleaned.sections
+        meta = _merge_meta(src, DocumentMeta(title=title))
+        if "municipalities" not in src.named:
+            meta = DocumentMeta(meta.title, about(text, meta.title), meta.date, meta.kind)
+        pages, page_count = (), None
+    if not text.strip():
         raise CorpusError("filen indeholder ingen tekst efter rensning")
     return Document(
         source=src.source,
-        text=cleaned.text,
+        text=text,
         meta=meta,
         sha256=src.sha256,
-        sections=cleaned.sections,
+        sections=sections,
+        format=src.format,
+        reader=src.reader,
+        page_count=page_count,
+        pages=pages,
     )
 
 
@@ -68,7 +118,10 @@ def _os_reason(exc: OSError) -> str:
 
 
 def content_key(src: SourceFile) -> str:
-    """What makes two files duplicates: the same text, whatever its encoding or line ends."""
+    """What makes two files duplicates: the same text, whatever its encoding or line ends
+    (for parsed formats: the same bytes)."""
+    if src.format in ISOLATED:
+        return f"{src.format}:{src.content_sha256}"
     return hashlib.sha256(normalize(src.raw_text).strip().encode("utf-8")).hexdigest()
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from base.settings import ROOT, Settings
 from index.build import build_index
-from index.embed import HashingEmbedder
+from index.encoder import HashingEmbedder
 
 CORPUS = ROOT / "corpus"
 KL_REPORT = "kl-rapport-fremtidens-digitale-kompetencer.txt"

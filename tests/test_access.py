@@ -21,11 +21,11 @@ import chat_app
 from base.settings import ROOT, Settings
 from casechat.answer import GENERIC_ERROR, NO_PASSAGES
 from casechat.chat_view import CONTEXT_MISSING
-from casechat.cli import app as cli
-from casechat.loadtest import ask, free_port
-from casechat.service import open_searcher
+from cli import app as cli
+from tools.loadtest import ask, free_port
+from index.search import open_searcher
 from index.build import build_index
-from index.embed import HashingEmbedder
+from index.encoder import HashingEmbedder
 from index.search import Searcher
 from index.store import current_path
 

@@ -13,8 +13,8 @@ from base.settings import Settings
 from index import ann
 from index.ann import AnnParams, ann_for, build_hnsw, recall_at_k
 from index.build import build_index
-from index.embed import HashingEmbedder
-from index.search import Searcher, _top_rows
+from index.encoder import HashingEmbedder
+from index.search import Searcher, top_rows
 from index.store import current_path, load_snapshot, new_flat_index
 
 
@@ -133,4 +133,4 @@ def test_top_rows_equals_a_stable_full_sort(n: int) -> None:
     scores = rng.integers(0, 4, size=n).astype(np.float32)  # many ties
     for depth in (1, 10, 100):
         expected = np.argsort(-scores, kind="stable")[:depth]
-        assert np.array_equal(_top_rows(scores, depth), expected)
+        assert np.array_equal(top_rows(scores, depth), expected)

@@ -17,9 +17,9 @@ import index.build
 import ingest.load
 from base.errors import CorpusError
 from base.settings import Settings
-from casechat.cli import app
+from cli import app
 from index.build import build_index
-from index.embed import HashingEmbedder
+from index.encoder import HashingEmbedder
 from index.search import Searcher
 from index.store import load_snapshot
 from ingest.load import MAX_FILE_BYTES, decode_text, read_source
@@ -113,7 +113,7 @@ def bad_corpus(corpus: Path, outside: Path) -> dict[str, str]:
         "billede.txt": "binær",
         "udefineret.md": "hverken UTF-8 eller Windows-1252",
         "kaempe.txt": "filen er 50 MB; grænsen er 20 MB",
-        "rapport.pdf": "filtypen .pdf understøttes ikke",
+        "rapport.pdf": "PDF-filen er beskadiget",  # a header and nothing else
         "noter": "filtypen (ingen) understøttes ikke",
         "billede.jpg": "filtypen .jpg understøttes ikke",
         "link-ud.txt": "peger uden for korpusmappen",

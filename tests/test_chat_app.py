@@ -19,11 +19,10 @@ from gradio_client import Client
 import chat_app
 from base.errors import CasechatError, IndexCorruptError
 from base.settings import Settings
-from casechat.answer import GENERIC_ERROR, NO_PASSAGES, Responder
-from casechat.chat_view import highlight, relevance, render_context
-from casechat.followup import resolve
-from index.analyze import words
-from index.search import Fusion, Hit, Searcher
+from casechat.answer import GENERIC_ERROR, NO_PASSAGES
+from casechat.chat_view import render_context
+from casechat.live_index import LiveIndex
+from index.search import Searcher
 
 ODENSE_QUESTION = "Hvordan har Odense udviklet ledernes digitale kompetencer?"
 KL_TITLE = "Fremtidens digitale kompetencer i kommunerne – gode kommunale cases"
@@ -59,8 +58,12 @@ def hostile_corpus(target: Path) -> Path:
 @dataclass
 class RunningApp:
     url: str
-    searcher: Searcher
+    live: LiveIndex
     demo: chat_app.gr.Blocks
+
+    @property
+    def searcher(self) -> Searcher:
+        return self.live.current()
 
 
 def start_app(root: Path, model: str = "hashing") -> RunningApp:
@@ -68,9 +71,9 @@ def start_app(root: Path, model: str = "hashing") -> RunningApp:
     settings = Settings(
         corpus_dir=hostile_corpus(root / "corpus"), index_dir=root / "index", model=model
     )
-    searcher = chat_app.prepare(settings)
-    demo = chat_app.build_app(searcher)
-    return RunningApp(chat_app.serve(demo, port=free_port(), block=False), searcher, demo)
+    live = chat_app.prepare(settings)
+    demo = chat_app.build_app(live)
+    return RunningApp(chat_app.serve(demo, port=free_port(), block=False), live, demo)
 
 
 @pytest.fixture(scope="module")
@@ -202,11 +205,11 @@ def test_start_brings_a_stale_index_up_to_date(app: RunningApp, tmp_path: Path) 
         corpus_dir=copy_corpus(tmp_path / "corpus"), index_dir=tmp_path / "index", model="hashing"
     )
     first = chat_app.prepare(settings)
-    assert HOSTILE not in first.snapshot.documents
+    assert HOSTILE not in first.current().snapshot.documents
     (settings.corpus_dir / "ny.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
     (settings.corpus_dir / VIBORG).unlink()
     second = chat_app.prepare(settings)
-    assert "ny.txt" in second.snapshot.documents and VIBORG not in second.snapshot.documents
+    assert "ny.txt" in second.current().snapshot.documents and VIBORG not in second.current().snapshot.documents
 
 
 def test_start_without_a_corpus_exits_with_a_danish_message(
@@ -230,79 +233,7 @@ def test_a_busy_port_is_a_danish_error(app: RunningApp) -> None:
         demo.close()
 
 
-# --- follow-ups, highlighting, relevance, context ----------------------------------------
-
-MUNIS = ["Odense", "Viborg", "Ringkøbing-Skjern", "København"]
-
-
-@pytest.mark.parametrize(
-    ("question", "previous", "searched"),
-    [
-        (
-            "og i Odense?",
-            "Hvordan har Viborg arbejdet med ledelse?",
-            "Hvordan har Odense arbejdet med ledelse?",
-        ),  # noqa: E501
-        ("Hvad med Ringkøbing-Skjern?", "Hvad gjorde Viborg?", "Hvad gjorde Ringkøbing-Skjern?"),
-        ("men i Koebenhavn?", "Hvad lærte Viborg af det?", "Hvad lærte København af det?"),
-        ("og HR-afdelingen?", "Hvad gjorde Viborg?", "Hvad gjorde Viborg? HR-afdelingen"),
-        (
-            "og i Odense?",
-            "Hvilke kompetencer mangler lederne?",
-            "Hvilke kompetencer mangler lederne? i Odense",
-        ),  # noqa: E501
-        ("og i Odense?", None, "og i Odense?"),
-        ("og hvad gjorde de så i Odense?", "Hvad gjorde Viborg?", "og hvad gjorde de så i Odense?"),
-        ("Odense?", "Hvad gjorde Viborg?", "Odense?"),
-        ("ogsaa Odense?", "Hvad gjorde Viborg?", "ogsaa Odense?"),
-    ],
-)
-def test_short_followups_build_on_the_previous_question(
-    question: str, previous: str | None, searched: str
-) -> None:
-    assert resolve(question, previous, MUNIS).question == searched
-
-
-def test_responder_searches_the_combined_followup(app: RunningApp) -> None:
-    responder = Responder(app.searcher)
-    first = responder.answer("Hvordan har Viborg arbejdet med digital ledelse?")
-    follow = responder.answer("og i Odense?", previous=first.searched)
-    assert follow.searched == "Hvordan har Odense arbejdet med digital ledelse?"
-    assert "opfølgende spørgsmål" in follow.html
-
-
-def test_highlight_matches_inflections_and_folded_spelling_as_whole_words() -> None:
-    terms = words("Hvordan udvikler lederne kompetencer i Koebenhavn?")
-    marked = highlight("Ledernes kompetencerne i København; medlederskab <b>", terms)
-    assert marked == (
-        "<mark>Ledernes</mark> <mark>kompetencerne</mark> i <mark>København</mark>; "
-        "medlederskab &lt;b&gt;"
-    )
-
-
-def _hit(score: float, rank: int, searcher: Searcher) -> Hit:
-    chunk = next(iter(searcher.snapshot.chunks.values()))
-    return Hit(chunk, searcher.snapshot.documents[chunk.source], score, rank)
-
-
-def test_relevance_of_reciprocal_rank_fusion_reads_the_score_as_a_rank(app: RunningApp) -> None:
-    fusion = Fusion(method="rrf")
-    weight = fusion.dense + fusion.words + fusion.ngrams
-    assert relevance(_hit(weight / (fusion.k + 1), 1, app.searcher), fusion)[0] == "høj"
-    assert relevance(_hit(weight / (fusion.k + 8), 2, app.searcher), fusion)[0] == "middel"
-    # Found by the meaning search alone, even at its top: weak evidence.
-    assert relevance(_hit(fusion.dense / (fusion.k + 1), 1, app.searcher), fusion)[0] == "lav"
-
-
-def test_relevance_of_convex_fusion_is_the_share_of_the_best_score(app: RunningApp) -> None:
-    fusion = Fusion(method="convex")
-    weight = fusion.dense + fusion.words + fusion.ngrams
-    labels = [
-        relevance(_hit(share * weight, 1, app.searcher), fusion)[0]
-        for share in (1.0, 0.85, 0.84, 0.65, 0.64, 0.0)
-    ]
-    assert labels == ["høj", "høj", "middel", "middel", "lav", "lav"]
-    assert relevance(_hit(0.9 * weight, 1, app.searcher), fusion)[1].startswith("samlet score 0,90")
+# --- context -----------------------------------------------------------------------------
 
 
 def test_context_shows_the_marked_passage_inside_its_document(app: RunningApp) -> None:

@@ -12,7 +12,7 @@ from conftest import KL_REPORT, casechat_command
 from typer.testing import CliRunner
 
 from base.settings import Settings
-from casechat.cli import app
+from cli import app
 
 runner = CliRunner()
 KEYS = {"text", "score", "source", "title", "section", "start", "end", "chunk_id"}

@@ -1,6 +1,6 @@
 """Many users at once, and a rebuild while the chat serves them.
 
-The web chat runs on a loopback port over a LiveSearcher (casechat/live_index.py); 20
+The web chat runs on a loopback port over a LiveIndex (casechat/live_index.py); 20
 users ask through its HTTP API (casechat/loadtest.py) while the corpus changes and the
 index is rebuilt. The one-minute run with the real model is `casechat loadtest`.
 """
@@ -24,11 +24,11 @@ from typer.testing import CliRunner
 import chat_app
 from base.errors import CasechatError
 from base.settings import Settings
-from casechat.cli import app as cli
-from casechat.live_index import LiveSearcher
-from casechat.loadtest import LoadReport, ask, free_port, require_loopback, run_load
+from cli import app as cli
+from casechat.live_index import LiveIndex
+from tools.loadtest import LoadReport, ask, free_port, require_loopback, run_load
 from index.build import build_index
-from index.embed import HashingEmbedder
+from index.encoder import HashingEmbedder
 from index.manifest import MANIFEST
 from index.store import current_path
 
@@ -48,7 +48,7 @@ USERS, SECONDS = 20, 3.0
 @dataclass
 class Served:
     settings: Settings
-    live: LiveSearcher
+    live: LiveIndex
     url: str
 
 
@@ -57,7 +57,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     root = tmp_path_factory.mktemp("served")
     settings = Settings(copy_corpus(root / "corpus"), root / "index", model="hashing")
     build_index(settings, HashingEmbedder())
-    live = LiveSearcher.open(settings, HashingEmbedder())
+    live = LiveIndex.open(settings, HashingEmbedder())
     demo = chat_app.build_app(live)
     url = chat_app.serve(demo, port=free_port(), block=False)
     yield Served(settings, live, url)
@@ -90,7 +90,7 @@ def test_twenty_users_and_a_rebuild_meanwhile_get_no_errors(served: Served) -> N
         viborg = ask(client, "lederskab og digitalisering i Viborg", k=10)
     assert VIBORG not in CARD_SOURCE.findall(viborg)
     assert served.live.reloads >= 1
-    assert served.live.snapshot.path == current_path(settings.index_dir)
+    assert served.live.current().snapshot.path == current_path(settings.index_dir)
 
 
 class GatedEmbedder(HashingEmbedder):
@@ -110,18 +110,20 @@ class GatedEmbedder(HashingEmbedder):
 
 def test_a_search_in_flight_finishes_on_the_index_it_started_with(built: Settings) -> None:
     embedder = GatedEmbedder()
-    live = LiveSearcher.open(built, embedder)
-    old = live.snapshot
+    live = LiveIndex.open(built, embedder)
+    old = live.current().snapshot
     outcome: list = []
     slow = threading.Thread(
-        target=lambda: outcome.append(live.search("VENT lederskab i Viborg", k=10))
+        target=lambda: outcome.append(live.current().search("VENT lederskab i Viborg", k=10))
     )
     slow.start()
     assert embedder.entered.wait(30)
 
     (built.corpus_dir / VIBORG).unlink()  # the rebuild removes what the slow search finds
     build_index(built, HashingEmbedder())
-    quick = live.search("lederskab og digitalisering i Viborg", k=10)  # picks up the new index
+    quick = live.current().search(
+        "lederskab og digitalisering i Viborg", k=10
+    )  # picks up the new index
     assert live.reloads == 1 and VIBORG not in {h.chunk.source for h in quick.hits}
 
     embedder.gate.set()
@@ -132,7 +134,7 @@ def test_a_search_in_flight_finishes_on_the_index_it_started_with(built: Setting
 
 
 def test_many_threads_during_a_swap_all_get_answers(built: Settings) -> None:
-    live = LiveSearcher.open(built, HashingEmbedder())
+    live = LiveIndex.open(built, HashingEmbedder())
     errors: list[BaseException] = []
     answered = [0]
     stop = threading.Event()
@@ -140,7 +142,7 @@ def test_many_threads_during_a_swap_all_get_answers(built: Settings) -> None:
     def user() -> None:
         while not stop.is_set():
             try:
-                assert live.search("digital ledelse i kommunerne", k=3).hits
+                assert live.current().search("digital ledelse i kommunerne", k=3).hits
                 answered[0] += 1
             except BaseException as exc:  # collected for the assertion below
                 errors.append(exc)
@@ -158,35 +160,35 @@ def test_many_threads_during_a_swap_all_get_answers(built: Settings) -> None:
     for thread in threads:
         thread.join(timeout=30)
     assert errors == [] and answered[0] > 0
-    assert live.snapshot.path == current_path(built.index_dir)
-    assert {f"ny-{n}.txt" for n in range(2)} <= set(live.snapshot.documents)
+    assert live.current().snapshot.path == current_path(built.index_dir)
+    assert {f"ny-{n}.txt" for n in range(2)} <= set(live.current().snapshot.documents)
 
 
 def test_a_new_index_that_cannot_load_keeps_the_old_one(
     built: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    live = LiveSearcher.open(built, HashingEmbedder())
-    old = live.snapshot.path
+    live = LiveIndex.open(built, HashingEmbedder())
+    old = live.current().snapshot.path
     (built.corpus_dir / VIBORG).unlink()
     build_index(built, HashingEmbedder())
     new = current_path(built.index_dir)
     manifest = json.loads((new / MANIFEST).read_text(encoding="utf-8"))
     (new / MANIFEST).write_text(json.dumps({**manifest, "model": "andet"}), encoding="utf-8")
     with caplog.at_level(logging.WARNING, logger="casechat.live"):
-        assert live.search("digital ledelse", k=3).hits
-    assert live.snapshot.path == old and live.reloads == 0
+        assert live.current().search("digital ledelse", k=3).hits
+    assert live.current().snapshot.path == old and live.reloads == 0
     assert "det forrige bruges fortsat" in caplog.text
 
     build_index(built, HashingEmbedder(), full=True)  # repaired: taken in use at once
-    assert live.search("digital ledelse", k=3).hits
-    assert live.reloads == 1 and live.snapshot.path == current_path(built.index_dir)
+    assert live.current().search("digital ledelse", k=3).hits
+    assert live.reloads == 1 and live.current().snapshot.path == current_path(built.index_dir)
 
 
 def test_an_unchanged_pointer_costs_one_stat_and_no_reload(built: Settings) -> None:
-    live = LiveSearcher.open(built, HashingEmbedder())
+    live = LiveIndex.open(built, HashingEmbedder())
     first = live.current()
     for _ in range(50):
-        live.search("digital ledelse", k=1)
+        live.current().search("digital ledelse", k=1)
     assert live.current() is first and live.reloads == 0
 
 
@@ -234,7 +236,7 @@ def test_one_minute_of_twenty_users_on_the_real_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The full load test as `casechat loadtest` runs it: its own chat process, real model."""
-    from casechat.loadtest import load_test
+    from tools.loadtest import load_test
 
     monkeypatch.setenv("CASECHAT_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.delenv("CASECHAT_MODEL", raising=False)

@@ -24,9 +24,9 @@ from typer.testing import CliRunner
 
 import index.store
 from base.settings import TEST_PAUSE_ENV, Settings
-from casechat.cli import app
+from cli import app
 from index.build import build_index
-from index.embed import HashingEmbedder
+from index.encoder import HashingEmbedder
 from index.manifest import MANIFEST
 from index.search import Searcher
 from index.store import CURRENT, current_path, load_snapshot, pause_point

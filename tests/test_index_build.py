@@ -13,7 +13,7 @@ from conftest import HERNING, KL_REPORT, VIBORG
 from base import __version__
 from base.settings import Chunking, Settings
 from index.build import build_index
-from index.embed import HashingEmbedder
+from index.encoder import HashingEmbedder
 from index.manifest import SCHEMA_VERSION, file_sha256
 from index.search import Searcher
 from index.store import CURRENT, Snapshot, current_path, load_snapshot

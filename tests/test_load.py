@@ -138,7 +138,7 @@ def test_invalid_sidecar_json_is_a_problem_not_a_crash(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "meta", ['["en liste"]', '{"municipalities": ["Testrup"]}', '{"title": "  "}']
+    "meta", ['["en liste"]', '{"title": "  "}', '{"title": null, "kind": "Artikel"}']
 )
 def test_sidecar_without_a_title_is_a_problem(tmp_path: Path, meta: str) -> None:
     write(tmp_path, "case.txt", f"Case\n\n{BODY}", meta)
@@ -161,15 +161,15 @@ def test_unusable_files_are_listed_with_a_reason(tmp_path: Path) -> None:
     write(tmp_path, "ok.txt", f"Ok\n\n{BODY}")
     write(tmp_path, "tom.txt", "  \n\n ")
     write(tmp_path, "binaer.txt", b"\x00\x01\x02 not text")
-    write(tmp_path, "rapport.pdf", b"%PDF-1.4")
+    write(tmp_path, "rapport.odt", b"PK\x03\x04")
     write(tmp_path, "kun-stoej.txt", "Log ind\n\n×\n\n12\n")
     sources, problems = scan_corpus(tmp_path)
     assert [s.source for s in sources] == ["kun-stoej.txt", "ok.txt"]
     reasons = {p.source: p.reason for p in problems}
-    assert set(reasons) == {"tom.txt", "binaer.txt", "rapport.pdf"}
+    assert set(reasons) == {"tom.txt", "binaer.txt", "rapport.odt"}
     assert "tom" in reasons["tom.txt"]
     assert "binær" in reasons["binaer.txt"]
-    assert ".pdf" in reasons["rapport.pdf"]
+    assert ".odt" in reasons["rapport.odt"]
     # a file of nothing but residue is refused when it is turned into a document
     noise = next(s for s in sources if s.source == "kun-stoej.txt")
     with pytest.raises(CorpusError, match="ingen tekst"):

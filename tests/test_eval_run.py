@@ -1,0 +1,154 @@
+"""evaluate(): ranks, abstention counts and JSON on stub rankings, a tiny index, the real set."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from eval_tiny import make_tiny, searcher
+
+from base.settings import ROOT, Settings
+from index.build import build_index
+from index.decision import AbstainRule
+from index.search import Searcher
+from index.store import load_snapshot
+from tools.evaluation import JSON_KEYS, Question, evaluate, load_questions
+
+# --- evaluate() with a stub searcher whose rankings are known ---------------------------
+
+
+@dataclass
+class _Chunk:
+    chunk_id: int
+    text: str
+
+
+@dataclass
+class _Hit:
+    chunk: _Chunk
+
+
+@dataclass
+class _Result:
+    candidates: list[_Hit]
+    abstained: bool
+
+
+class _StubSearcher:
+    """Returns a fixed ranking and abstention per question text."""
+
+    def __init__(self, texts: dict[int, str], plan: dict[str, tuple[list[int], bool]]) -> None:
+        self.snapshot = type("S", (), {"chunks": {i: _Chunk(i, t) for i, t in texts.items()}})
+        self.plan = plan
+
+    def search(self, question: str, k: int = 10, mode: str = "hybrid") -> _Result:
+        ranking, abstained = self.plan[question]
+        chunks = self.snapshot.chunks
+        return _Result([_Hit(chunks[i]) for i in ranking[:k]], abstained)
+
+
+TEXTS = {1: "Svaret er 42.", 2: "Et andet  SVAR står her.", 3: "Fyld.", 4: "Mere fyld."}
+QUESTIONS = [
+    Question("a", "qa", ("svaret er 42",)),
+    Question("b", "qb", ("et andet svar",)),
+    Question("c", "qc", ("svaret er 42",)),
+    Question("typo", "qt", ("findes ikke i teksten",)),
+    Question("u1", "qu1", (), unanswerable=True),
+    Question("u2", "qu2", (), unanswerable=True),
+]
+PLAN = {
+    "qa": ([1, 3], False),  # rank 1
+    "qb": ([3, 2, 4], True),  # rank 2, wrongly abstained
+    "qc": ([3, 4], False),  # not found
+    "qt": ([1], False),
+    "qu1": ([3], True),  # rightly abstained
+    "qu2": ([4], False),  # answered an unanswerable question
+}
+
+
+def test_evaluate_scores_ranks_and_counts_abstention_apart() -> None:
+    report = evaluate(_StubSearcher(TEXTS, PLAN), QUESTIONS, k=10)
+    ranks = {o.id: o.rank for o in report.outcomes}
+    assert ranks == {"a": 1, "b": 2, "c": None, "typo": None, "u1": None, "u2": None}
+    assert report.n == 3  # the question whose snippet matches nothing is left out
+    assert report.metrics["mrr@10"] == pytest.approx((1 + 0.5 + 0) / 3)
+    # Metrics are on the ranking before abstention: "b" counts although it abstained.
+    assert report.metrics["recall@3"] == pytest.approx(2 / 3)
+    assert report.unanswerable_n == 2
+    assert report.abstain_unanswerable == pytest.approx(1 / 2)
+    assert report.abstain_answerable == pytest.approx(1 / 3)
+    assert any(w.startswith("typo:") for w in report.warnings)
+
+
+def test_json_report_has_exactly_the_agreed_keys() -> None:
+    data = evaluate(_StubSearcher(TEXTS, PLAN), QUESTIONS).as_json()
+    assert list(data) == [
+        "n", "recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10",
+        "unanswerable_n", "abstain_unanswerable", "abstain_answerable", "p50_ms", "p95_ms",
+        "per_question",
+    ]  # fmt: skip
+    assert tuple(data) == JSON_KEYS
+    assert data["per_question"][1] == {"id": "b", "rank": 2, "abstained": True}
+    assert {tuple(sorted(p)) for p in data["per_question"]} == {("abstained", "id", "rank")}
+    assert data["p95_ms"] >= data["p50_ms"] >= 0
+    json.dumps(data)  # plain JSON types only
+
+
+# --- a tiny real index (hashing embedder) ---------------------------------------------
+
+
+@pytest.fixture
+def tiny(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Settings, Path]:
+    return make_tiny(tmp_path, monkeypatch)
+
+
+def test_keyword_questions_on_a_tiny_index_are_found_first(tiny) -> None:
+    settings, path = tiny
+    report = evaluate(searcher(settings), load_questions(path), mode="bm25")
+    assert {o.id: o.rank for o in report.outcomes} == {"k": 1, "c": 1, "u": None}
+    assert report.metrics["mrr@10"] == 1.0
+    assert report.warnings == []
+
+
+def test_abstention_follows_the_rule(tiny) -> None:
+    settings, path = tiny
+    qs = load_questions(path)
+    never = AbstainRule(min_dense=-1.0, confident_dense=-1.0, min_coverage=0.0, unknown_names=False)
+    always = AbstainRule(min_dense=2.0, confident_dense=2.0, min_coverage=2.0)
+    report = evaluate(searcher(settings, never), qs, mode="hybrid")
+    assert (report.abstain_unanswerable, report.abstain_answerable) == (0.0, 0.0)
+    report = evaluate(searcher(settings, always), qs, mode="hybrid")
+    assert (report.abstain_unanswerable, report.abstain_answerable) == (1.0, 1.0)
+    # Ranking metrics do not change with abstention.
+    assert report.metrics == evaluate(searcher(settings, never), qs, mode="hybrid").metrics
+
+
+# --- the real model on the real corpus (slow) ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
+    from base.settings import DEFAULT_MODEL
+    from index.encoder import load_embedder
+
+    root = tmp_path_factory.mktemp("real")
+    settings = Settings(corpus_dir=ROOT / "corpus", index_dir=root / "index")
+    embedder = load_embedder(DEFAULT_MODEL)
+    build_index(settings, embedder)
+    return Searcher(load_snapshot(settings.index_dir), embedder)
+
+
+@pytest.mark.slow
+def test_eval_set_meets_the_retrieval_targets(real_searcher: Searcher) -> None:
+    questions = load_questions(ROOT / "eval" / "questions.jsonl")
+    reports = {m: evaluate(real_searcher, questions, mode=m) for m in ("dense", "bm25", "hybrid")}
+    hybrid = reports["hybrid"]
+    assert hybrid.warnings == []  # every answer snippet is found in some passage
+    assert hybrid.metrics["recall@5"] >= 0.95
+    assert hybrid.metrics["mrr@10"] >= 0.85
+    assert hybrid.metrics["mrr@10"] > reports["dense"].metrics["mrr@10"]
+    assert hybrid.metrics["mrr@10"] > reports["bm25"].metrics["mrr@10"]
+    assert hybrid.abstain_unanswerable >= 0.75
+    assert hybrid.abstain_answerable <= 0.05
