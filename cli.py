@@ -134,8 +134,8 @@ def eval_(
     ] = False,
 ) -> None:
     """Mål søgekvaliteten på et sæt spørgsmål med kendte svar (recall, MRR, nDCG, afståelse)."""
-    from tools import evaluation
     from index.search import open_searcher
+    from tools import evaluation
 
     try:
         qs = evaluation.load_questions(questions)

@@ -14,6 +14,7 @@ from base.errors import CasechatError
 from base.settings import Settings
 from index.analyze import ANALYZER_VERSION
 from index.ann import AnnParams, ann_for
+from index.calibrate import calibrate
 from index.encoder import Embedder, backend_of
 from index.lexical import LexicalIndex
 from index.manifest import Manifest, now
@@ -169,6 +170,8 @@ def build_index(
             created_at=old.manifest.created_at if old else now(),
             updated_at=now(),
         )
+        calibration = calibrate(embedder, chunks, index)
+        manifest.calibration = calibration.to_dict() if calibration else {}
         ann_started = time.perf_counter()
         _, graph = ann_for(index, ann_params)
         report.ann_seconds = time.perf_counter() - ann_started

@@ -1,30 +1,30 @@
-"""The answer/abstain decision: is there a passage in the index that answers?
+"""The decision on a ranking: do the passages answer, are they only the nearest, or nothing?
 
-The decision looks at evidence gathered by the searcher (`Evidence`) and gives
-a `Decision`: a verdict and the reason for it, as codes. Wording for people is
+The searcher gathers `Evidence` for one question; `AbstainRule.decide` gives a
+`Decision` with one of three verdicts and a reason code. Wording for people is
 made at the edges (the chat and the CLI), never here.
 
-Reasons, in the order they are tried (the first that fires decides):
+- ``none``: nothing in the index is near. Reason ``offtopic``: the question's
+  best cosine *and* its domain cosine (median cosine to a fixed sample of
+  passages) are no higher than the levels measured at build time for everyday
+  questions on other subjects, plus half the gap to questions from the corpus
+  itself (index/calibrate.py); for a question in the corpus' language, its
+  words must also be mostly missing from the best passages. An index without
+  calibration falls back to the model's fixed cosine floor (reason ``far``).
+  Reason ``nothing``: no passage was ranked at all.
+- ``nearest``: the closest passages are shown with a note, because the cases
+  may not answer exactly this. Reason ``names``: the question names something
+  no passage mentions ("Vejle", "ChatGPT") and the rest of the question is not
+  well covered either; reason ``weak``: the keyword evidence (the IDF-weighted
+  share of the question's content words found in the best `evidence_depth`
+  passages) is below `min_coverage` and the best cosine is not confident.
+- ``answer``: otherwise. An unknown name whose question is otherwise answered
+  gives verdict ``answer`` with reason ``names``: the note is shown, the
+  passages count as the answer.
 
-1. ``names``: the question names something no passage mentions ("Aarhus",
-   "ChatGPT"): the cases cannot be about it.
-2. ``far``: the best cosine is below `min_dense`: the question is far from
-   every passage.
-3. ``weak``: the best cosine is below `confident_dense` and the keyword
-   evidence (the IDF-weighted share of the question's content words found in
-   the best `evidence_depth` passages) is below `min_coverage`. Dense cosine
-   alone cannot separate near-domain questions the cases do not answer (their
-   cosines overlap real ones); their specific words are what is missing.
-4. ``nothing``: no passage was ranked at all.
-
-Reasons 1 and 3 use words, so they only apply to questions in the corpus'
-language: an English question shares no words with the Danish text and is
-judged by its cosine alone (reason 2). In bm25 mode there is no cosine:
-reasons 1 and 3 only.
-
-Cosine thresholds depend on the model (e5 cosines sit in a narrow band), so
-they are stored per model in `CALIBRATED`; a model without calibrated
-thresholds is judged on keyword evidence alone.
+Words only count for questions in the corpus' language: an English question
+shares no words with the Danish text and is judged by its cosines alone. In
+bm25 mode there are no cosines: keyword evidence only.
 """
 
 from __future__ import annotations
@@ -32,7 +32,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ANSWER = "answer"
+NEAREST = "nearest"
 NONE = "none"
+VERDICTS = (ANSWER, NEAREST, NONE)
+#: A question whose words are mostly found is never judged far from the corpus.
+OFFTOPIC_MAX_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -43,11 +47,15 @@ class Evidence:
     coverage: float  # IDF-weighted share of the question's words found in the best passages
     english: bool  # the question is not in the corpus' language: its words cannot match
     unknown: tuple[str, ...] = ()  # names in the question that no passage mentions
+    #: Coverage of the question without the unknown names' words (= coverage without any).
+    coverage_rest: float | None = None
+    #: Median cosine to the calibration sample of passages (None: index not calibrated).
+    domain: float | None = None
 
 
 @dataclass(frozen=True)
 class Decision:
-    """The verdict (`ANSWER` or `NONE`), why (a reason code, "" when answering), and on what."""
+    """The verdict, why (a reason code, "" for a plain answer), and on what evidence."""
 
     verdict: str
     reason: str
@@ -55,12 +63,18 @@ class Decision:
 
     @property
     def abstained(self) -> bool:
+        """Nothing is shown: verdict ``none``."""
         return self.verdict == NONE
 
 
 @dataclass(frozen=True)
 class AbstainRule:
-    """The thresholds of the decision (see the module docstring)."""
+    """The thresholds of the decision (see the module docstring).
+
+    `min_dense` is the fixed cosine floor used only where the index carries no
+    calibration; `confident_dense` is the cosine above which weak keyword
+    evidence alone does not make the passages only the nearest.
+    """
 
     min_dense: float = 0.78
     confident_dense: float = 0.86
@@ -68,23 +82,48 @@ class AbstainRule:
     evidence_depth: int = 3
     unknown_names: bool = True
 
-    def reason(self, mode: str, ev: Evidence) -> str:
-        """Why to abstain ("" = answer): "names", "far" or "weak"."""
-        words_count = not ev.english
-        if words_count and self.unknown_names and ev.unknown:
-            return "names"
-        if mode == "bm25":
-            return "weak" if ev.coverage < self.min_coverage else ""
-        if ev.dense_top < self.min_dense:
-            return "far"
-        if words_count and ev.dense_top < self.confident_dense:
-            return "weak" if ev.coverage < self.min_coverage else ""
-        return ""
+    def decide(
+        self,
+        mode: str,
+        ev: Evidence,
+        ranked: bool = True,
+        far_below: tuple[float, float] | None = None,
+    ) -> Decision:
+        """The decision for this evidence.
 
-    def decide(self, mode: str, ev: Evidence, ranked: bool = True) -> Decision:
-        """The decision for this evidence; `ranked` is False when no passage was found."""
-        reason = self.reason(mode, ev) if ranked else "nothing"
-        return Decision(NONE if reason else ANSWER, reason, ev)
+        `ranked` is False when no passage was found; `far_below` is the (best
+        cosine, domain cosine) pair from the index's calibration, if it has one.
+        """
+        if not ranked:
+            return Decision(NONE, "nothing", ev)
+        verdict, reason = self._verdict(mode, ev, far_below)
+        return Decision(verdict, reason, ev)
+
+    def _verdict(
+        self, mode: str, ev: Evidence, far_below: tuple[float, float] | None
+    ) -> tuple[str, str]:
+        words_count = not ev.english
+        if mode != "bm25":
+            if far_below is not None and ev.domain is not None:
+                top, domain = far_below
+                mostly_missing = not words_count or ev.coverage < OFFTOPIC_MAX_COVERAGE
+                if ev.dense_top <= top and ev.domain <= domain and mostly_missing:
+                    return NONE, "offtopic"
+            elif ev.dense_top < self.min_dense:
+                return NONE, "far"
+        if not words_count:
+            return ANSWER, ""
+        confident = mode != "bm25" and ev.dense_top >= self.confident_dense
+        if self.unknown_names and ev.unknown:
+            rest = ev.coverage if ev.coverage_rest is None else ev.coverage_rest
+            return (ANSWER if rest >= self.min_coverage else NEAREST), "names"
+        if ev.coverage < self.min_coverage and not confident:
+            return NEAREST, "weak"
+        return ANSWER, ""
+
+    def reason(self, mode: str, ev: Evidence) -> str:
+        """The reason code of an uncalibrated decision ("" for a plain answer)."""
+        return self._verdict(mode, ev, None)[1]
 
 
 #: Thresholds measured per model on eval/questions.jsonl (eval/RESULTS.md, "Abstention").

@@ -20,6 +20,7 @@ from base.errors import QueryError
 from base.settings import Settings
 from index.analyze import looks_english, names, words
 from index.ann import single_thread_queries
+from index.calibrate import Calibration, domain_cosine, sample_vectors
 from index.decision import AbstainRule, Decision, Evidence, rule_for_model
 from index.encoder import Embedder, backend_of, load_embedder
 from index.fusion import Fusion, fuse
@@ -137,6 +138,9 @@ class Searcher:
         lex = snapshot.lexical
         self._row_ids = lex.ids
         self._idf_docs = len(lex.ids)
+        self.calibration = Calibration.from_dict(snapshot.manifest.calibration)
+        ids = self.calibration.sample_ids if self.calibration else ()
+        self._sample = sample_vectors(snapshot.vectors, ids)
 
     # --- small accessors, so callers need not reach into the snapshot ---------------
 
@@ -177,8 +181,10 @@ class Searcher:
             and (not municipalities or municipalities.intersection(c.municipalities))
         }
 
-    def _dense(self, query: str, allowed: set[int] | None) -> tuple[list[int], dict[int, float]]:
-        vec = self.embedder.embed_queries([query])
+    def _dense(
+        self, vec: np.ndarray, allowed: set[int] | None
+    ) -> tuple[list[int], dict[int, float]]:
+        """The passages nearest to the (1, dim) question vector `vec`, with their cosines."""
         total = self.snapshot.vectors.ntotal
         k = total if allowed is not None else min(total, self.fusion.depth)
         if k == 0:
@@ -209,9 +215,10 @@ class Searcher:
             )
         return lists
 
-    def coverage(self, query: str, chunk_ids: list[int]) -> float:
-        """IDF-weighted share of the question's content words found in these chunks."""
-        terms = set(words(query))
+    def coverage(self, query: str, chunk_ids: list[int], without: tuple[str, ...] = ()) -> float:
+        """IDF-weighted share of the question's content words found in these chunks
+        (leaving out the words of the names in `without`)."""
+        terms = set(words(query)) - {t for name in without for t in words(name)}
         if not terms:
             return 0.0
         found = set()
@@ -243,7 +250,8 @@ class Searcher:
         query, cut = clean_query(question)
         allowed = self._allowed(sources, municipalities)
         t0 = time.perf_counter()
-        dense_order, dense_scores = self._dense(query, allowed) if mode != "bm25" else ([], {})
+        vec = self.embedder.embed_queries([query]) if mode != "bm25" else None
+        dense_order, dense_scores = self._dense(vec, allowed) if vec is not None else ([], {})
         t1 = time.perf_counter()
         (word_order, word_scores), (gram_order, gram_scores) = (
             self._lexical(query, allowed) if mode != "dense" else (([], {}), ([], {}))
@@ -262,14 +270,7 @@ class Searcher:
         timings = dict(
             dense_ms=(t1 - t0) * 1e3, lexical_ms=(t2 - t1) * 1e3, fuse_ms=(t3 - t2) * 1e3
         )
-        depth = self.rule.evidence_depth
-        evidence = Evidence(
-            dense_top=max(dense_scores.values(), default=0.0),
-            coverage=self.coverage(query, [cid for cid, _ in ranked[:depth]]),
-            english=looks_english(query),
-            unknown=self.unknown_names(query),
-        )
-        decision = self.rule.decide(mode, evidence, ranked=bool(ranked))
+        decision = self._decide(query, mode, ranked, dense_scores, vec)
         hits = [
             Hit(
                 chunk=self.snapshot.chunks[cid],
@@ -290,6 +291,32 @@ class Searcher:
             timings_ms=timings,
             candidates=hits,
         )
+
+    def _decide(
+        self,
+        query: str,
+        mode: str,
+        ranked: list[tuple[int, float]],
+        dense_scores: dict[int, float],
+        vec: np.ndarray | None,
+    ) -> Decision:
+        """Gather the evidence on the ranking and let the rule decide."""
+        best = [cid for cid, _ in ranked[: self.rule.evidence_depth]]
+        unknown = self.unknown_names(query)
+        english = looks_english(query)
+        domain = None
+        if vec is not None and self.calibration is not None:
+            domain = domain_cosine(vec[0], self._sample)
+        evidence = Evidence(
+            dense_top=max(dense_scores.values(), default=0.0),
+            coverage=self.coverage(query, best),
+            english=english,
+            unknown=unknown,
+            coverage_rest=self.coverage(query, best, without=unknown) if unknown else None,
+            domain=domain,
+        )
+        far = self.calibration.none_below(english) if self.calibration is not None else None
+        return self.rule.decide(mode, evidence, ranked=bool(ranked), far_below=far)
 
 
 def open_searcher(

@@ -51,7 +51,8 @@ def read_structured(src: SourceFile) -> ReadDocument:
     parsed = parse_isolated(src.path, src.format, MAX_BYTES[src.format])
     if src.content_sha256 and parsed.sha256 != src.content_sha256:
         raise CorpusError(
-            "filen blev ændret, mens den blev læst. Kør `casechat build` igen, når den er gemt færdig."
+            "filen blev ændret, mens den blev læst. "
+            "Kør `casechat build` igen, når den er gemt færdig."
         )
     return parsed.document
 
@@ -65,7 +66,9 @@ def _merge_meta(src: SourceFile, found: DocumentMeta) -> DocumentMeta:
     def pick(field: str):
         return getattr(src.meta if field in named else found, field)
 
-    return DocumentMeta(pick("title") or found.title, *(pick(f) for f in ("municipalities", "date", "kind")))
+    return DocumentMeta(
+        pick("title") or found.title, *(pick(f) for f in ("municipalities", "date", "kind"))
+    )
 
 
 def to_document(src: SourceFile) -> Document:

@@ -54,8 +54,7 @@ def test_measure_size_and_add_one_document(ctx: RunContext) -> None:
     assert result.dense.hnsw_recall_at_10 >= 0.9  # a tiny graph is near exact
     assert set(result.search_ms) == {"embed", "faiss", "bm25", "fusion", "total", "wall"}
     assert result.disk.total_mb > 0
-    ctx.sizes[150] = result
-    added = add_one_document(ctx, 150)
+    added = add_one_document(ctx, 150, result.chunks)
     assert added.incremental and added.added == ["added-document.txt"]
     # Only the new document was embedded, all of it.
     assert added.chunks_embedded == added.texts_given_to_embedder > 0

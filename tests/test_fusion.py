@@ -62,7 +62,7 @@ def test_rrf_hybrid_score_is_reciprocal_rank_fusion(searcher: Searcher) -> None:
     query = "fælles sprog og mindset for ledere"
     searcher = Searcher(searcher.snapshot, searcher.embedder, fusion=Fusion(method="rrf"))
     fusion = searcher.fusion
-    dense, _ = searcher._dense(query, None)
+    dense, _ = searcher._dense(searcher.embedder.embed_queries([query]), None)
     words, grams = searcher._lexical(query, None)
     assert dense and words[0] and grams[0]
     expected: dict[int, float] = {}

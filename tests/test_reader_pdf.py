@@ -47,7 +47,11 @@ def test_words_hyphenated_at_line_ends_are_joined_and_real_hyphens_kept(report) 
 
 def test_sections_come_from_the_bookmarks(report) -> None:
     headings = [s.heading for s in report.sections]
-    assert headings == ["1 Indledning", "1 Indledning › 1.1 Erfaringer fra Odense", "2 Næste skridt"]
+    assert headings == [
+        "1 Indledning",
+        "1 Indledning › 1.1 Erfaringer fra Odense",
+        "2 Næste skridt",
+    ]
 
 
 def test_paragraphs_are_kept(report) -> None:

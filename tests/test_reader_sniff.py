@@ -25,7 +25,7 @@ DOCX = docx_bytes(lambda d: (d.add_heading("Notat", 1), d.add_paragraph(BODY)))
         (b"<!DOCTYPE html><html><body>x</body></html>", "html"),
         (b'<?xml version="1.0"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0"><html>', "html"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "ole"),
-        ("Almindelig tekst med <b>fed</b> skrift".encode(), "text"),
+        (b"Almindelig tekst med <b>fed</b> skrift", "text"),
     ],
 )
 def test_content_decides_the_format(data: bytes, expected: str) -> None:
@@ -33,7 +33,7 @@ def test_content_decides_the_format(data: bytes, expected: str) -> None:
 
 
 def test_plain_text_with_tags_stays_text() -> None:
-    assert detect("<b>1.</b> <b>INDLEDNING</b>\n\nTekst".encode(), ".txt") == "txt"
+    assert detect(b"<b>1.</b> <b>INDLEDNING</b>\n\nTekst", ".txt") == "txt"
 
 
 def test_pdf_and_docx_with_wrong_names_are_read_as_what_they_are(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_pdf_and_docx_with_wrong_names_are_read_as_what_they_are(tmp_path: Path)
     ("name", "data", "reason"),
     [
         ("download.pdf", b"<!DOCTYPE html><html><body>404</body></html>", "ligner en HTML-side"),
-        ("notat.docx", "Bare tekst, ikke Word".encode(), "er ikke et Word-dokument"),
+        ("notat.docx", b"Bare tekst, ikke Word", "er ikke et Word-dokument"),
         ("gammel.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "gamle Office-format"),
         ("billeder.docx", b"", "zip-arkiv"),
     ],

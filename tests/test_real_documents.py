@@ -98,7 +98,17 @@ def test_real_word_files_read_or_are_named() -> None:
 
 QUESTIONS = [  # written for this test; (question, words of the answer, physical page)
     ("Hvornår begyndte skolelinux-projektet i Norge?", "2. juli 2001", 7),
-    ("Hvorfor kan et skolenet kun have én central server?", "hovedserveren tilbyder DHCP", 8),
+    (
+        "Hvorfor kan man ikke have to hovedservere på samme skolenet?",
+        "hovedserveren tilbyder DHCP",
+        8,
+    ),
+    (
+        "Hvordan sikres det at adgangskoder ikke sendes ukrypteret over nettet?",
+        "ingen adgangskoder sendes over netværket som klartekst",
+        9,
+    ),
+    ("Hvordan opretter jeg en ny elev som bruger i GOsa?", "vælg opret (Create)", 60),
 ]
 
 

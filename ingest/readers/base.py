@@ -117,16 +117,24 @@ def assemble(
     sections: list[ReadSection] = []
     page_at: list[tuple[int, int]] = []  # (offset, page) where each page begins
     offset, current, current_start, chapter = 0, "", 0, ""
+    bare = False  # the open section holds only its heading so far
     first_heading = next((b.text for b in blocks if b.level), None)
     for i, block in enumerate(blocks):
         if block.level and i != title_at:
-            if offset > current_start:
+            # A heading right under a heading ("17 Hjælp", "17.1 Xrdp") opens one section
+            # with both, so that no passage is a lone heading.
+            if offset > current_start and not bare:
                 sections.append(ReadSection(current, current_start, offset - 2))
+                current_start = offset
+            elif not bare:
+                current_start = offset
             if block.level == chapter_level:
                 chapter = current = block.text
             else:
                 current = f"{chapter} › {block.text}" if chapter else block.text
-            current_start = offset
+            bare = True
+        else:
+            bare = False
         for local, page in block.page_starts:
             if not page_at or page > page_at[-1][1]:
                 page_at.append((offset + local, page))

@@ -42,8 +42,10 @@ def check_archive(data: bytes) -> None:
     for info in members:
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES or (
-            info.file_size > 1024 * 1024 and ratio > MAX_RATIO
+        if (
+            info.file_size > MAX_MEMBER_BYTES
+            or total > MAX_TOTAL_BYTES
+            or (info.file_size > 1024 * 1024 and ratio > MAX_RATIO)
         ):
             raise CorpusError(
                 "Word-filen ville fylde urimeligt meget udpakket (en såkaldt zip-bombe) "

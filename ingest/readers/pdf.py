@@ -29,7 +29,7 @@ _PAGE_NO = re.compile(r"^(?:side\s*|page\s*)?\d{1,4}(?:\s*(?:/|af|of)\s*\d{1,4})
 _ROMAN = re.compile(r"^[ivxlc]{1,6}$", re.I)
 _BULLET = re.compile(r"^(?:[•▪●◦■–\-*]\s|\d{1,2}[.)]\s)")
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
-_SENTENCE_END = tuple(".!?:;\"”’)»")
+_SENTENCE_END = tuple('.!?:;"”’)»')
 _WORD = re.compile(r"\w+(?:-\w+)*")
 
 
@@ -168,7 +168,9 @@ def _blocks(pages: list[list[str]], outline: dict[int, list[tuple[int, str]]]) -
     for i, (page, line) in enumerate(stream):
         following = stream[i + 1][1] if i + 1 < len(stream) else None
         level = (
-            _heading_level(line, outline.get(page, [])) if outline else _guess_level(line, following)
+            _heading_level(line, outline.get(page, []))
+            if outline
+            else _guess_level(line, following)
         )
         if level:
             flush()

@@ -52,8 +52,27 @@ def read_file(path: str, fmt: str, max_bytes: int) -> dict[str, Any]:
     if len(data) > max_bytes:
         raise CorpusError(f"filen er over grænsen på {max_bytes // 10**6} MB")
     document = READERS[fmt].read(data)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"document": asdict(document), "sha256": hashlib.sha256(data).hexdigest(), "peak": peak}
+    return {
+        "document": asdict(document),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "peak": _peak_rss(),
+    }
+
+
+def _peak_rss() -> int:
+    """This process's peak resident memory in bytes.
+
+    VmHWM belongs to the address space and starts afresh at exec; ru_maxrss would
+    also count the build process this child was forked from.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _document(raw: dict[str, Any]) -> ReadDocument:

@@ -25,8 +25,9 @@ class AddDocumentResult:
     rest_seconds: float  # loading the old index, rebuilding BM25, writing
 
 
-def add_one_document(ctx: RunContext, n: int) -> AddDocumentResult:
-    """Add one new generated document to the n-chunk index with the real fast embedder."""
+def add_one_document(ctx: RunContext, n: int, chunks_before: int) -> AddDocumentResult:
+    """Add one new generated document to the n-chunk index (`chunks_before` chunks as
+    built) with the real fast embedder."""
     settings = ctx.settings_by_size[n]
     existing = len(list(settings.corpus_dir.glob("*.txt")))
     text, meta = generate_documents(ctx.pool, existing + 1, ctx.config.seed)[-1]
@@ -44,7 +45,7 @@ def add_one_document(ctx: RunContext, n: int) -> AddDocumentResult:
     report = build_index(settings, timed)
     total = time.perf_counter() - started
     return AddDocumentResult(
-        index_chunks_before=ctx.sizes[n].chunks,
+        index_chunks_before=chunks_before,
         added=report.added,
         incremental=not report.full,
         chunks_embedded=report.chunks_embedded,

@@ -6,16 +6,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from base.settings import ROOT, Settings
 from index.encoder import Embedder
 from tools.bench.corpus import SentencePool
-
-if TYPE_CHECKING:
-    from tools.bench.scale import SizeResult
 
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 
@@ -43,7 +39,7 @@ class BenchConfig:
 
 @dataclass
 class RunContext:
-    """The inputs the per-size sections share, and what they leave for later ones."""
+    """The inputs the per-size sections share, and the indexes they leave for later ones."""
 
     config: BenchConfig
     say: Callable[[str], None]
@@ -55,7 +51,6 @@ class RunContext:
     sentence_vectors: dict[str, np.ndarray]  # real vectors of the pool's sentences
     known: dict[str, np.ndarray]  # texts embedded for real: they keep their vectors
     docs_per_chunk: float  # generated documents per chunk, estimated
-    sizes: dict[int, SizeResult] = field(default_factory=dict)
     settings_by_size: dict[int, Settings] = field(default_factory=dict)
 
 

@@ -99,9 +99,8 @@ def run(config: BenchConfig, say: Callable[[str], None] = print) -> BenchResults
         )
         results.synthetic_vectors = real_generated(ctx)
 
-        for n in sorted(config.sizes):
-            ctx.sizes[n] = measure_size(ctx, n)
-        results.sizes = {str(n): r for n, r in ctx.sizes.items()}
+        sizes = {n: measure_size(ctx, n) for n in sorted(config.sizes)}
+        results.sizes = {str(n): r for n, r in sizes.items()}
 
         if config.startup:
             say("Opstart: ny proces og `casechat chat` med det rigtige korpus' indeks")
@@ -114,7 +113,9 @@ def run(config: BenchConfig, say: Callable[[str], None] = print) -> BenchResults
                 ctx.settings_by_size[largest], with_chat=False
             )
         if config.add_size in ctx.settings_by_size:
-            results.add_document = add_one_document(ctx, config.add_size)
+            results.add_document = add_one_document(
+                ctx, config.add_size, sizes[config.add_size].chunks
+            )
     finally:
         if own_tmp:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -1,0 +1,167 @@
+"""Calibration of the answer/abstain decision, measured on the index itself at build time.
+
+What a cosine means depends on the model and on the corpus: e5 puts all text in
+a narrow cone, and a corpus about one subject sits even closer together. So
+instead of fixed cosine thresholds, each build measures two reference groups
+against the new index and stores their levels in the manifest:
+
+- **in the corpus**: pseudo-questions made of sentences taken from passages of
+  the corpus (a seeded sample), embedded as questions. For each: the best
+  cosine to any *other* passage (`top`: what a question about the corpus
+  reaches without being a copy of its passage) and the median cosine to a fixed
+  sample of passages (`domain`: how much the question is about what the corpus
+  is about at all).
+- **far from the corpus**: everyday questions on other subjects
+  (index/data/offtopic_probes.txt), per language, since English questions score
+  lower against Danish text than Danish ones do.
+
+A question is judged "not about these documents" (verdict *none*) only when
+both its best cosine and its domain cosine lie no higher than the far group's
+median plus half the gap between the two groups (index/decision.py). The
+sample of passages that defines `domain` is stored too, so the search computes
+the question's domain cosine against the very same passages.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from index.analyze import looks_english
+from index.encoder import Embedder
+from ingest.document import Chunk
+
+#: Bump when what is measured changes: an index with older levels is recalibrated on its
+#: next build and, until then, its levels are ignored.
+CALIBRATION_VERSION = 1
+SAMPLE_PASSAGES = 512
+PSEUDO_QUESTIONS = 64
+SEED = 7
+PROBES = Path(__file__).with_name("data") / "offtopic_probes.txt"
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class Levels:
+    """Median and spread of one reference group's best and domain cosines."""
+
+    top: float
+    domain: float
+    top_q10: float = 0.0
+    domain_q10: float = 0.0
+    n: int = 0
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The reference levels of one index (stored in its manifest)."""
+
+    sample_ids: tuple[int, ...]
+    inside: Levels
+    far: dict[str, Levels] = field(default_factory=dict)  # "da" / "en" -> levels
+    version: int = CALIBRATION_VERSION
+
+    def none_below(self, english: bool) -> tuple[float, float]:
+        """(best cosine, domain cosine) at or below which a question is far from the corpus."""
+        far = self.far.get("en" if english else "da") or self.far.get("da")
+        if far is None:
+            return (-1.0, -1.0)
+        top = far.top + 0.5 * max(0.0, self.inside.top - self.far_da.top)
+        domain = far.domain + 0.5 * max(0.0, self.inside.domain - self.far_da.domain)
+        return (top, domain)
+
+    @property
+    def far_da(self) -> Levels:
+        return self.far.get("da") or next(iter(self.far.values()))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict | None) -> Calibration | None:
+        """The stored calibration, or None when absent or from another version."""
+        if not raw or raw.get("version") != CALIBRATION_VERSION:
+            return None
+        return cls(
+            sample_ids=tuple(int(i) for i in raw["sample_ids"]),
+            inside=Levels(**raw["inside"]),
+            far={lang: Levels(**levels) for lang, levels in raw.get("far", {}).items()},
+        )
+
+
+def probe_questions() -> list[str]:
+    lines = PROBES.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def sample_vectors(index: faiss.Index, ids: tuple[int, ...]) -> np.ndarray:
+    """The stored vectors of the sample passages, (n, dim)."""
+    if not ids:
+        return np.zeros((0, index.d), dtype=np.float32)
+    return np.stack([index.reconstruct(int(i)) for i in ids]).astype(np.float32)
+
+
+def domain_cosine(query: np.ndarray, sample: np.ndarray) -> float:
+    """Median cosine of one unit question vector to the sample passages."""
+    return float(np.median(sample @ query)) if len(sample) else 0.0
+
+
+def _levels(tops: list[float], domains: list[float]) -> Levels:
+    return Levels(
+        top=float(np.median(tops)),
+        domain=float(np.median(domains)),
+        top_q10=float(np.quantile(tops, 0.1)),
+        domain_q10=float(np.quantile(domains, 0.1)),
+        n=len(tops),
+    )
+
+
+def _pseudo_questions(chunks: list[Chunk], rng: random.Random) -> list[tuple[str, int]]:
+    """(sentence, its chunk id) for a seeded sample of passages."""
+    out = []
+    for chunk in rng.sample(chunks, min(len(chunks), PSEUDO_QUESTIONS)):
+        sentences = [s.strip() for s in _SENTENCE.split(chunk.text) if 40 <= len(s.strip()) <= 240]
+        if sentences:
+            out.append((rng.choice(sentences), chunk.chunk_id))
+    return out
+
+
+def calibrate(embedder: Embedder, chunks: list[Chunk], index: faiss.Index) -> Calibration | None:
+    """Measure the reference levels of a built index (None for an index too small to say)."""
+    if len(chunks) < 2:
+        return None
+    rng = random.Random(SEED)
+    ordered = sorted(chunks, key=lambda c: c.chunk_id)
+    sample_ids = tuple(
+        sorted(c.chunk_id for c in rng.sample(ordered, min(len(ordered), SAMPLE_PASSAGES)))
+    )
+    sample = sample_vectors(index, sample_ids)
+    pseudo = _pseudo_questions(ordered, rng)
+    probes = probe_questions()
+    texts = [text for text, _ in pseudo] + probes
+    if not pseudo:
+        return None
+    vectors = embedder.embed_queries(texts)
+    scores, found = index.search(vectors, 2)
+    tops, domains = [], []
+    for row, (_, own) in enumerate(pseudo):
+        # The best passage that is not the one the sentence was taken from.
+        best = next((s for s, i in zip(scores[row], found[row], strict=True) if i != own), 0.0)
+        tops.append(float(best))
+        domains.append(domain_cosine(vectors[row], sample))
+    far: dict[str, tuple[list[float], list[float]]] = {}
+    for offset, probe in enumerate(probes, start=len(pseudo)):
+        lang = "en" if looks_english(probe) else "da"
+        group = far.setdefault(lang, ([], []))
+        group[0].append(float(scores[offset][0]))
+        group[1].append(domain_cosine(vectors[offset], sample))
+    return Calibration(
+        sample_ids=sample_ids,
+        inside=_levels(tops, domains),
+        far={lang: _levels(t, d) for lang, (t, d) in far.items()},
+    )
