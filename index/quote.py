@@ -1,0 +1,120 @@
+"""Quotes: the sentences of the retrieved passages that best answer the question.
+
+No text is generated: a quote is a span of a passage, word for word. Each
+passage gets its best sentence (marked in its card), and the one or two best
+sentences over the shown passages make the short answer ("Kort svar").
+
+A sentence is scored by the question's content words it contains, each
+weighted by its rarity in the index (IDF, as BM25 weighs them), with partial
+credit for shared character n-grams, so that inflections and compounds count
+("lederforløb" in "lederudviklingsforløbet"), plus a small prior for the
+passage's own rank in the fused ranking. Words that no passage contains are
+left out: they cannot be quoted, and would only dilute the others.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from index.analyze import ngrams, words
+
+#: Abbreviations after which a full stop does not end a Danish sentence.
+_ABBREVIATIONS = frozenset(
+    "fx f.eks eks bl.a ca jf nr kr mv m.v osv dvs evt inkl ekskl mht pga st dr hhv vha "
+    "ift iflg mm m.m s sek min tlf".split()
+)
+_BOUNDARY = re.compile(r"(?<=[.!?…:])\s+(?=[\"»“(\[]?[A-ZÆØÅ0-9])|\n\s*\n|\n(?=\s*[-•*–]\s)|\n")
+_ABBREV_END = re.compile(r"(\w[\w.]*)\.$")
+#: Sentences shorter than this are headings or fragments: they rarely answer alone.
+MIN_CHARS = 25
+#: Weight of whole-word matches against n-gram matches.
+WORD_SHARE = 0.7
+#: How much a passage's fused rank counts in its sentences' scores.
+PASSAGE_PRIOR = 0.15
+#: A second sentence joins the short answer when it scores at least this share of the best.
+SECOND_SHARE = 0.8
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One sentence of a shown passage: its place and score."""
+
+    rank: int  # the passage's rank in the answer (its citation number)
+    chunk_id: int
+    start: int  # offsets within the passage's text
+    end: int
+    text: str
+    score: float
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, whitespace trimmed, abbreviations respected."""
+    spans, start = [], 0
+    for match in _BOUNDARY.finditer(text):
+        before = text[start : match.start()]
+        abbrev = _ABBREV_END.search(before)
+        if abbrev and abbrev.group(1).lower() in _ABBREVIATIONS and "\n" not in match.group():
+            continue
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    out = []
+    for lo, hi in spans:
+        piece = text[lo:hi]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece.rstrip())
+        if trail > lead:
+            out.append((lo + lead, lo + trail))
+    return out
+
+
+class SentenceScorer:
+    """Scores sentences against one question, with term weights from the index."""
+
+    def __init__(self, question: str, doc_freq: Callable[[str], int], n_docs: int) -> None:
+        terms = dict.fromkeys(words(question))
+        self.weights = {
+            t: math.log(1 + n_docs / (1 + df)) for t in terms if (df := doc_freq(t)) > 0
+        }
+        self.grams = set(ngrams(list(self.weights)))
+        self.total = sum(self.weights.values())
+
+    def score(self, sentence: str) -> float:
+        """0..1: how much of the question's (weighted) words and word parts the sentence has."""
+        if not self.total:
+            return 0.0
+        terms = set(words(sentence))
+        word_part = sum(w for t, w in self.weights.items() if t in terms) / self.total
+        gram_part = len(self.grams & set(ngrams(list(terms)))) / len(self.grams)
+        value = WORD_SHARE * word_part + (1 - WORD_SHARE) * gram_part
+        return value * (0.5 if len(sentence) < MIN_CHARS else 1.0)
+
+
+def best_sentences(
+    scorer: SentenceScorer, passages: Sequence[tuple[int, int, str, float]]
+) -> list[Quote]:
+    """The best sentence of each passage, given as (rank, chunk id, text, share of best score)."""
+    quotes = []
+    for rank, chunk_id, text, share in passages:
+        best = None
+        for start, end in sentence_spans(text):
+            value = scorer.score(text[start:end]) + PASSAGE_PRIOR * share
+            if best is None or value > best.score:
+                best = Quote(rank, chunk_id, start, end, text[start:end], value)
+        if best is not None:
+            quotes.append(best)
+    return quotes
+
+
+def short_answer(quotes: Sequence[Quote]) -> tuple[Quote, ...]:
+    """One or two sentences: the best quote, and the runner-up if it scores nearly as well."""
+    ranked = sorted(quotes, key=lambda q: (-q.score, q.rank))
+    if not ranked or ranked[0].score <= 0:
+        return ()
+    best = ranked[0]
+    if len(ranked) > 1 and ranked[1].score >= SECOND_SHARE * best.score:
+        return (best, ranked[1])
+    return (best,)
