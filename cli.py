@@ -78,6 +78,7 @@ def search(
     index_dir: IndexDir = None,
 ) -> None:
     """Find de tekststykker, der bedst besvarer spørgsmålet."""
+    from casechat.results import hit_row
     from casechat.wording import notices
     from index.search import open_searcher
 
@@ -87,22 +88,7 @@ def search(
     except CasechatError as exc:
         _fail(exc)
     if as_json:
-        rows = [
-            {
-                "rank": h.rank,
-                "text": h.chunk.text,
-                "score": round(h.score, 6),
-                "source": h.chunk.source,
-                "title": h.chunk.title,
-                "section": h.chunk.section,
-                "municipalities": list(h.chunk.municipalities),
-                "date": h.document.meta.date,
-                "start": h.chunk.start,
-                "end": h.chunk.end,
-                "chunk_id": h.chunk.chunk_id,
-            }
-            for h in result.hits
-        ]
+        rows = [hit_row(h) for h in result.hits]
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         if result.abstained:

@@ -60,12 +60,15 @@ class Responder:
 
     def __init__(self, source: SearcherSource | Searcher) -> None:
         self.source = FixedIndex(source) if isinstance(source, Searcher) else source
+        self.municipalities, self.documents = self.filters()
+
+    def filters(self) -> tuple[list[str], dict[str, str]]:
+        """The filter lists of the index of the moment: municipalities, and source file ->
+        title sorted by title (read at start; call again after the library changed)."""
         searcher = self.source.current()
-        #: The filter lists, read at start.
-        self.municipalities = searcher.municipalities()
         docs = searcher.documents()
-        #: source file -> title, sorted by title, for the document filter.
-        self.documents = dict(sorted(((d.source, d.meta.title) for d in docs), key=_by_title))
+        titles = dict(sorted(((d.source, d.meta.title) for d in docs), key=_by_title))
+        return searcher.municipalities(), titles
 
     def answer(
         self,

@@ -6,6 +6,7 @@ where they become sentences for people.
 
 from __future__ import annotations
 
+from index.decision import NEAREST, NONE
 from index.search import SearchResult
 
 NO_PASSAGES = "Jeg fandt ingen passager i casene, der besvarer spørgsmålet."
@@ -26,10 +27,21 @@ def cut_notice(result: SearchResult) -> str:
     return f"Spørgsmålet var meget langt; der er søgt på de første {len(result.query)} tegn."
 
 
+NEAREST_TAIL = "her er de passager, der ligger nærmest."
+NEAREST_NOTE = "Casene svarer måske ikke præcist på dette – " + NEAREST_TAIL
+
+
 def reason_notice(result: SearchResult) -> str:
-    """Why nothing was shown, where a person can act on it ("" otherwise)."""
-    if result.abstained and result.decision.reason == "names":
-        return f"Casene nævner ikke {quoted_list(result.unknown)}."
+    """What a person should know about the passages shown: unknown names, or that they are
+    only the nearest ("" for a plain answer and for verdict none)."""
+    decision = result.decision
+    if decision.verdict == NONE:
+        return ""
+    names = f"Casene nævner ikke {quoted_list(result.unknown)}" if result.unknown else ""
+    if decision.reason == "names" and names:
+        return f"{names} – {NEAREST_TAIL}" if decision.verdict == NEAREST else f"{names}."
+    if decision.verdict == NEAREST:
+        return NEAREST_NOTE
     return ""
 
 

@@ -90,7 +90,10 @@ class SentenceScorer:
         word_part = sum(w for t, w in self.weights.items() if t in terms) / self.total
         gram_part = len(self.grams & set(ngrams(list(terms)))) / len(self.grams)
         value = WORD_SHARE * word_part + (1 - WORD_SHARE) * gram_part
-        return value * (0.5 if len(sentence) < MIN_CHARS else 1.0)
+        # Headings, fragments and the interviewer's questions in an article rarely answer.
+        if len(sentence) < MIN_CHARS or sentence.rstrip().endswith("?"):
+            value *= 0.5
+        return value
 
 
 def best_sentences(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from index.decision import AbstainRule, Decision, Evidence, rule_for_model
 from index.encoder import Embedder, backend_of, load_embedder
 from index.fusion import Fusion, fuse
 from index.manifest import Manifest
+from index.quote import Quote, SentenceScorer, best_sentences, short_answer
 from index.store import Snapshot, check_compatible, load_snapshot
 from ingest.document import Chunk, Document
 
@@ -50,6 +51,8 @@ class Hit:
     rank: int
     dense: float | None = None
     lexical: float | None = None
+    #: The passage's sentence that best answers the question (index/quote.py).
+    best: Quote | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,12 @@ class SearchResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
     #: The ranked hits before the decision (what evaluation scores).
     candidates: list[Hit] = field(default_factory=list)
+    #: The one or two sentences of the shown passages that best answer (empty for `none`).
+    short_answer: tuple[Quote, ...] = ()
+
+    @property
+    def verdict(self) -> str:
+        return self.decision.verdict
 
     @property
     def abstained(self) -> bool:
@@ -282,6 +291,9 @@ class Searcher:
             )
             for rank, (cid, score) in enumerate(ranked[:k], start=1)
         ]
+        t4 = time.perf_counter()
+        hits, short = self._quote(query, hits)
+        timings["quote_ms"] = (time.perf_counter() - t4) * 1e3
         timings["total_ms"] = (time.perf_counter() - t0) * 1e3
         return SearchResult(
             query,
@@ -290,7 +302,20 @@ class Searcher:
             cut=cut,
             timings_ms=timings,
             candidates=hits,
+            short_answer=() if decision.abstained else short,
         )
+
+    def _quote(self, query: str, hits: list[Hit]) -> tuple[list[Hit], tuple[Quote, ...]]:
+        """The hits with their best sentences, and the short answer over them."""
+        if not hits:
+            return hits, ()
+        scorer = SentenceScorer(query, self.snapshot.lexical.doc_freq, self._idf_docs)
+        top = max(h.score for h in hits) or 1.0
+        quotes = best_sentences(
+            scorer, [(h.rank, h.chunk.chunk_id, h.chunk.text, h.score / top) for h in hits]
+        )
+        by_rank = {q.rank: q for q in quotes}
+        return [replace(h, best=by_rank.get(h.rank)) for h in hits], short_answer(quotes)
 
     def _decide(
         self,
