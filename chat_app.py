@@ -12,6 +12,7 @@ sends no analytics.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -26,6 +27,7 @@ from rich.console import Console  # noqa: E402
 from base.errors import CasechatError  # noqa: E402
 from base.settings import Settings  # noqa: E402
 from casechat.answer import DEFAULT_K, MAX_K, Responder  # noqa: E402
+from casechat.cards import citation_label  # noqa: E402
 from casechat.chat_view import (  # noqa: E402
     CONTEXT_EMPTY,
     CONTEXT_MISSING,
@@ -35,12 +37,16 @@ from casechat.chat_view import (  # noqa: E402
     PAGE_JS,
     SCROLL_TO_PASSAGE_JS,
     SCROLL_TO_QUESTION_JS,
-    citation_label,
     render_context,
     render_question,
 )
+from casechat.export import export_files, turn_from  # noqa: E402
+from casechat.feedback_view import page_js  # noqa: E402
+from casechat.library_tab import CSS as LIBRARY_CSS  # noqa: E402
+from casechat.library_tab import library_tab  # noqa: E402
 from casechat.live_index import FixedIndex, LiveIndex, SearcherSource  # noqa: E402
 from casechat.progress import run_build  # noqa: E402
+from casechat.server import Extras  # noqa: E402
 from index.encoder import Embedder, load_embedder  # noqa: E402
 from index.search import Searcher, open_searcher  # noqa: E402
 
@@ -88,7 +94,7 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
         source = FixedIndex(source)
     responder = Responder(source)
 
-    def respond(question, history, k, munis, docs, previous):
+    def respond(question, history, k, munis, docs, previous, turns):
         history = list(history or [])
         answer = responder.answer(question, k, munis, docs, previous)
         if question and question.strip():  # no empty bubble for an empty question
@@ -100,7 +106,22 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
         ]
         picker = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
         context = CONTEXT_EMPTY if choices else CONTEXT_MISSING
-        return "", history, answer.searched or previous, picker, context
+        if answer.result is not None:  # kept as data for "Eksportér"
+            turns = [*(turns or []), turn_from(question, answer.result)]
+        return "", history, answer.searched or previous, picker, context, turns
+
+    def export_conversation(turns):
+        """The session's conversation as .docx and .md files to download."""
+        if not turns:
+            gr.Info("Stil først et spørgsmål; så kan samtalen eksporteres.")
+            return gr.File(value=None, visible=False)
+        try:
+            paths = export_files(turns)
+        except OSError:
+            logging.getLogger("casechat").exception("Eksporten mislykkedes")
+            gr.Warning("Samtalen kunne ikke eksporteres. Prøv igen om et øjeblik.")
+            return gr.File(value=None, visible=False)
+        return gr.File(value=[str(p) for p in paths], visible=True)
 
     def show_context(choice):
         searcher = responder.source.current()
@@ -133,7 +154,11 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
             "Hvert spørgsmål besvares for sig; korte opfølgninger som »og i Odense?« bygger "
             "videre på det forrige spørgsmål."
         )
+        # Two tabs: the chat, then the document library; the chat's tab closes below.
+        chat_tab = contextlib.ExitStack()
+        chat_tab.enter_context(gr.Tab("Chat", id="chat", elem_id="fane-chat"))
         previous = gr.State(None)
+        turns = gr.State([])  # this session's questions and answers (casechat/export.py)
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(
@@ -190,9 +215,23 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
                 gr.Markdown("**Eksempler på spørgsmål**")
                 example_buttons = [gr.Button(q, size="sm") for q in EXAMPLES]
                 clear = gr.Button("Ryd samtalen", variant="secondary", size="sm", elem_id="ryd")
+                export = gr.Button("Eksportér", variant="secondary", size="sm", elem_id="eksport")
+                files = gr.File(
+                    label="Samtalen som Word og Markdown",
+                    file_count="multiple",
+                    interactive=False,
+                    visible=False,
+                    elem_id="eksport-filer",
+                )
 
-        inputs = [box, chat, k, munis, docs, previous]
-        outputs = [box, chat, previous, picker, context]
+        chat_tab.close()
+        library_settings = getattr(source, "settings", None)  # a LiveIndex: the library
+        if library_settings is not None:
+            with gr.Tab("Dokumenter", id="dokumenter", elem_id="fane-dokumenter"):
+                demo.casechat_builder = library_tab(library_settings, responder, munis, docs)
+            demo.casechat_upload_limit = library_settings.max_upload_bytes
+        inputs = [box, chat, k, munis, docs, previous, turns]
+        outputs = [box, chat, previous, picker, context, turns]
         private = {"api_visibility": "private"}
 
         def on_ask(trigger):
@@ -209,20 +248,26 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
         )
 
         def forget():
-            return None, gr.Dropdown(choices=[], value=None), CONTEXT_MISSING
+            hidden = gr.File(value=None, visible=False)
+            return None, gr.Dropdown(choices=[], value=None), CONTEXT_MISSING, [], hidden
 
-        reset = [previous, picker, context]
+        reset = [previous, picker, context, turns, files]
         clear.click(lambda: [], None, chat, queue=False, **private).then(
             forget, None, reset, queue=False, **private
         )
         chat.clear(forget, None, reset, queue=False, **private)  # the bin icon on the chat
         gr.api(ask, api_name="ask")
+        export.click(export_conversation, turns, files, **private)
     demo.queue(default_concurrency_limit=concurrency)
+    demo.casechat_extras = Extras.for_source(responder.source)  # /api and /mcp, see serve()
     return demo
 
 
 def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bool = True) -> str:
-    """Start the server on host:port (never shared, no error details in the UI); its URL."""
+    """Start the server on host:port (never shared, no error details in the UI); its URL.
+
+    The chat's HTTP API (/api, docs at /api/docs) and MCP server (/mcp) are served with it."""
+    extras: Extras | None = getattr(demo, "casechat_extras", None)
     try:
         _, url, _ = demo.launch(
             server_name=host,
@@ -233,14 +278,16 @@ def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: boo
             inbrowser=False,
             quiet=True,
             theme=THEME,
-            css=CSS,
+            css=CSS + LIBRARY_CSS,
+            max_file_size=getattr(demo, "casechat_upload_limit", None),
             footer_links=[],
             run_history=False,
             ssr_mode=False,
             mcp_server=False,
             pwa=False,
             enable_monitoring=False,
-            js=PAGE_JS,
+            js=page_js(PAGE_JS),
+            app_kwargs=extras.app_kwargs(host) if extras else None,
             i18n=gr.I18n(en=GRADIO_DANISH, da=GRADIO_DANISH),
         )
     except OSError as exc:
@@ -268,6 +315,7 @@ def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> Non
     url = serve(demo, host, port, block=False)
     console = Console(stderr=True)
     console.print(f"Webchatten kører på [bold]{url}[/] (Ctrl+C stopper)")
+    console.print(f"API: {url}api/docs · MCP: {url}mcp")
     try:
         while True:
             time.sleep(0.5)

@@ -1,4 +1,5 @@
-"""The `casechat` command: build, search, chat, eval, bench, loadtest, prepare-model.
+"""The `casechat` command: build, search, chat, eval, bench, loadtest, prepare-model, and the
+document library (add, remove, restore, list, editor).
 
 An entry point on the top floor (docs/ARCHITECTURE.md): it only wires the app,
 the tools and the web chat together, and turns errors into one Danish line.
@@ -16,6 +17,7 @@ import typer
 
 from base.errors import CasechatError
 from base.settings import Settings
+from casechat.library import commands as library_commands
 
 app = typer.Typer(
     add_completion=False,
@@ -76,17 +78,29 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
     mode: Annotated[str, typer.Option("--mode", help="hybrid, dense eller bm25.")] = "hybrid",
     index_dir: IndexDir = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Eksportér svaret som md eller docx.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Skriv eksporten til denne fil.")
+    ] = None,
 ) -> None:
     """Find de tekststykker, der bedst besvarer spørgsmålet."""
     from casechat.results import hit_row
     from casechat.wording import notices
     from index.search import open_searcher
 
+    export = fmt is not None or out is not None
+    if export:
+        fmt = _export_format(fmt, out, as_json)
     try:
         searcher = open_searcher(_settings(index_dir))
         result = searcher.search(question, k=k, mode=mode)
     except CasechatError as exc:
         _fail(exc)
+    if export:
+        _export_answer(question, result, fmt, out)
+        return
     if as_json:
         rows = [hit_row(h) for h in result.hits]
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
@@ -106,6 +120,40 @@ def search(
             f"[{hit.rank}] {where}  ({hit.chunk.source}, tegn {hit.chunk.start}–{hit.chunk.end})"
         )
         typer.echo(hit.chunk.text + "\n")
+
+
+def _export_format(fmt: str | None, out: Path | None, as_json: bool) -> str:
+    """The export format of `search --format/--out`, or exit 2 saying what is wrong."""
+    from casechat.export import FORMATS
+
+    fmt = (fmt or (out.suffix.lstrip(".").lower() if out else "")) or "md"
+    problem = ""
+    if as_json:
+        problem = "Vælg enten --json eller --format/--out."
+    elif fmt not in FORMATS:
+        problem = f"--format skal være md eller docx (fik »{fmt}«)."
+    elif fmt == "docx" and out is None:
+        problem = "En Word-fil skal gemmes et sted: tilføj --out FIL.docx."
+    if problem:
+        typer.echo(f"Fejl: {problem}", err=True)
+        raise typer.Exit(code=2)
+    return fmt
+
+
+def _export_answer(question: str, result, fmt: str, out: Path | None) -> None:
+    """Write one answer as Markdown (to --out or stdout) or Word (to --out)."""
+    from casechat.export import to_markdown, turn_from, write
+
+    turns = [turn_from(question, result)]
+    if out is None:
+        sys.stdout.write(to_markdown(turns))
+        return
+    try:
+        write(turns, out, fmt)
+    except OSError as exc:
+        typer.echo(f"Fejl: {out} kan ikke skrives ({exc.strerror or exc}).", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"Svaret er gemt i {out}", err=True)
 
 
 @app.command("eval")
@@ -153,6 +201,53 @@ def chat(
         chat_app.launch(_settings(index_dir), host=host, port=port)
     except CasechatError as exc:
         _fail(exc)
+
+
+@app.command()
+def mcp(index_dir: IndexDir = None) -> None:
+    """MCP-server på stdin/stdout, så en assistent kan søge i casene (search_cases,
+    list_documents). Webchatten har den samme på /mcp (Streamable HTTP)."""
+    from casechat.mcp_server import serve_stdio
+
+    try:
+        serve_stdio(_settings(index_dir))
+    except CasechatError as exc:
+        _fail(exc)
+
+
+@app.command()
+def feedback(
+    candidates: Annotated[
+        Path | None,
+        typer.Option("--candidates", help="Skriv kandidatspørgsmål til evaluering (JSONL)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv stemmerne som JSON.")] = False,
+    index_dir: IndexDir = None,
+) -> None:
+    """Vis 👍/👎 fra chatten, eller lav kandidatspørgsmål af 👍 til en person at gennemse."""
+    from dataclasses import asdict
+
+    from casechat.feedback import FeedbackLog, write_candidates
+
+    settings = _settings(index_dir)
+    votes = FeedbackLog(settings.feedback_path).votes()
+    if candidates is not None:
+        count = write_candidates(votes, candidates)
+        review = "gennemse dem, før de føjes til eval/questions.jsonl"
+        typer.echo(f"{count} kandidatspørgsmål skrevet til {candidates} ({review}).")
+        return
+    if as_json:
+        json.dump([asdict(v) for v in votes], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    if not votes:
+        typer.echo(f"Ingen vurderinger endnu i {settings.feedback_path}.")
+        return
+    for v in votes:
+        mark = "👍" if v.vote == "up" else "👎"
+        typer.echo(f"{v.time}  {mark}  {v.question}  →  {v.source} (passage {v.chunk_id})")
+    ups = sum(v.vote == "up" for v in votes)
+    typer.echo(f"{len(votes)} vurderinger: {ups} 👍, {len(votes) - ups} 👎.")
 
 
 @app.command()
@@ -244,6 +339,10 @@ def bench(
         bench_module.main(config, out)
     except CasechatError as exc:
         _fail(exc)
+
+
+# The document library: add, remove, restore, list, editor (casechat/library/commands.py).
+library_commands.register(app)
 
 
 def main() -> None:

@@ -37,3 +37,11 @@ class QueryError(CasechatError):
 
 class BuildLockedError(CasechatError):
     """Another build is already writing to the same index folder."""
+
+
+class LibraryError(CasechatError):
+    """A change to the document library is refused (bad upload, unknown name, ...)."""
+
+
+class AccessError(CasechatError):
+    """A change to the library needs an editor login that is missing or refused."""

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from base.errors import ModelError
+from base.errors import CasechatError, ModelError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,6 +33,13 @@ BACKEND_ENV = "CASECHAT_EMBED_BACKEND"
 TEST_PAUSE_ENV = "CASECHAT_TEST_PAUSE_AT"
 #: Where eval/sweep.py caches embedded sweep variants.
 SWEEP_CACHE_ENV = "CASECHAT_SWEEP_CACHE"
+#: The document library's own folder (recycle bin, editors, audit log; casechat/library).
+LIBRARY_ENV = "CASECHAT_LIBRARY_DIR"
+#: Upload limits of the document library: megabytes per file, files per upload.
+MAX_UPLOAD_MB_ENV = "CASECHAT_MAX_UPLOAD_MB"
+MAX_UPLOAD_FILES_ENV = "CASECHAT_MAX_UPLOAD_FILES"
+#: The JSON lines file of 👍/👎 votes on passages (casechat/feedback.py).
+FEEDBACK_ENV = "CASECHAT_FEEDBACK_FILE"
 
 
 @dataclass(frozen=True)
@@ -56,15 +63,46 @@ class Settings:
     index_dir: Path = field(default_factory=lambda: ROOT / "data" / "index")
     model: str = DEFAULT_MODEL
     chunking: Chunking = field(default_factory=Chunking)
+    #: Recycle bin, editors and audit log; None: the folder "library" beside the index.
+    library_dir: Path | None = None
+    max_upload_bytes: int = 100 * 1024 * 1024
+    max_upload_files: int = 20
+    #: Votes on passages; None: the file "feedback.jsonl" beside the index folder.
+    feedback_file: Path | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ
+        library = env.get(LIBRARY_ENV)
         return cls(
             corpus_dir=Path(env.get(CORPUS_ENV, ROOT / "corpus")),
             index_dir=Path(env.get(INDEX_ENV, ROOT / "data" / "index")),
             model=env.get(MODEL_ENV, DEFAULT_MODEL),
+            library_dir=Path(library) if library else None,
+            max_upload_bytes=_positive(MAX_UPLOAD_MB_ENV, 100) * 1024 * 1024,
+            max_upload_files=_positive(MAX_UPLOAD_FILES_ENV, 20),
+            feedback_file=Path(env[FEEDBACK_ENV]) if env.get(FEEDBACK_ENV) else None,
         )
+
+    @property
+    def feedback_path(self) -> Path:
+        """The feedback file: `feedback_file`, or feedback.jsonl in the index's parent."""
+        return self.feedback_file or self.index_dir.parent / "feedback.jsonl"
+
+    @property
+    def library(self) -> Path:
+        """The document library's folder: recycle bin, editors.json, audit.jsonl."""
+        return self.library_dir or self.index_dir.parent / "library"
+
+
+def _positive(name: str, default: int) -> int:
+    """A positive whole number from the environment variable `name`, else `default`."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise CasechatError(f"{name}='{raw}' skal være et positivt heltal (fx {default}).")
+    return int(raw)
 
 
 def models_dir() -> Path:

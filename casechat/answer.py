@@ -13,11 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from base.errors import CasechatError
-from casechat.chat_view import question_terms, render_answer, render_footer, render_message
+from casechat.cards import render_answer
+from casechat.chat_view import render_footer, render_message
 from casechat.followup import resolve
+from casechat.html_text import question_terms
 from casechat.live_index import FixedIndex, SearcherSource
-from casechat.wording import NO_PASSAGES, notices
-from index.search import Hit, Searcher
+from casechat.wording import NO_PASSAGES, cut_notice, reason_notice
+from index.search import Hit, Searcher, SearchResult
 
 log = logging.getLogger("casechat.chat")
 
@@ -40,8 +42,10 @@ class Answer:
     hits: list[Hit] = field(default_factory=list)
     seconds: float = 0.0
     error: bool = False
-    #: The search's own stage times (dense_ms, lexical_ms, fuse_ms, total_ms).
+    #: The search's own stage times (dense_ms, lexical_ms, fuse_ms, quote_ms, total_ms).
     timings: dict[str, float] = field(default_factory=dict)
+    #: The search behind the answer (verdict, short answer, evidence); None after an error.
+    result: SearchResult | None = None
 
 
 def _clamp_k(k: object) -> int:
@@ -109,16 +113,24 @@ class Responder:
         )
         seconds = time.perf_counter() - started
         filters = sorted(munis) + [self.documents.get(s, s) for s in sorted(sources)]
-        note = notices(result)
-        notes = [note] if note else []
+        notes = [cut_notice(result)] if result.cut else []
         if resolved.followup:
             notes.append("Opfattet som et opfølgende spørgsmål til det forrige.")
         footer = render_footer(result.query, filters, seconds, " ".join(notes))
         if result.abstained or not result.hits:
             html = render_message(NO_PASSAGES, NO_PASSAGES_HINT, footer=footer)
-            return Answer(html, result.query, [], seconds, timings=result.timings_ms)
-        html = render_answer(result.hits, question_terms(result.query), searcher.fusion, footer)
-        return Answer(html, result.query, list(result.hits), seconds, timings=result.timings_ms)
+            return Answer(html, result.query, [], seconds, timings=result.timings_ms, result=result)
+        html = render_answer(
+            result.hits,
+            question_terms(result.query),
+            searcher.fusion,
+            footer,
+            short=result.short_answer,
+            note=reason_notice(result),
+        )
+        return Answer(
+            html, result.query, list(result.hits), seconds, timings=result.timings_ms, result=result
+        )
 
 
 def _by_title(item: tuple[str, str]) -> str:

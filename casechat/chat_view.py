@@ -1,155 +1,38 @@
-"""HTML for the web chat: citation cards, plain messages and the context view.
+"""HTML for the web chat: plain messages, the footer, the context view, CSS and page JS.
 
-Every piece of text that comes from a document or a question goes through
-`html.escape` here before it meets any markup; the only tags in the output are
-the ones written in this module. The chat shows this HTML without Markdown.
+The citation cards are in casechat/cards.py. Every piece of text that comes from
+a document or a question is escaped (casechat/html_text.py) before it meets any
+markup. The chat shows this HTML without Markdown.
 """
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import Iterable
-
-from index.analyze import words
-from index.fusion import Fusion, strength
-from index.search import Hit
+from casechat.html_text import escape, original_link, pages_label
 from ingest.document import Chunk, Document
 
 #: Characters of surrounding document text shown on each side of a passage in context.
 CONTEXT_CHARS = 1500
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-_MONTHS = (
-    "januar", "februar", "marts", "april", "maj", "juni",
-    "juli", "august", "september", "oktober", "november", "december",
-)  # fmt: skip
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def question_terms(question: str) -> frozenset[str]:
-    """The question's content words as the keyword index sees them (stemmed, æøå-folded)."""
-    return frozenset(words(question))
-
-
-def highlight(text: str, terms: Iterable[str]) -> str:
-    """Escaped `text` with each whole word whose index term is in `terms` wrapped in <mark>.
-
-    Both sides go through `index.analyze.words`, so "lederne" matches "ledernes"
-    and "kobenhavn" matches "København"; stop words and one-character tokens
-    ("1", list numbers) never match.
-    """
-    terms = frozenset(terms)
-    out: list[str] = []
-    cursor = 0
-    for match in _TOKEN.finditer(text):
-        token_terms = words(match.group()) if len(match.group()) > 1 else []
-        if token_terms and terms.intersection(token_terms):
-            out.append(_e(text[cursor : match.start()]))
-            out.append(f"<mark>{_e(match.group())}</mark>")
-            cursor = match.end()
-    out.append(_e(text[cursor:]))
-    return "".join(out)
-
-
-def danish_date(iso: str | None) -> str:
-    """'2017-11-07' -> '7. november 2017'; anything else is shown as written."""
-    if not iso:
-        return "uden dato"
-    found = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso.strip())
-    if not found or not 1 <= int(found.group(2)) <= 12:
-        return iso
-    year, month, day = found.groups()
-    return f"{int(day)}. {_MONTHS[int(month) - 1]} {year}"
-
-
-_LEVELS = {"high": "høj", "mid": "middel", "low": "lav"}
-
-
-def relevance(hit: Hit, fusion: Fusion | None) -> tuple[str, str]:
-    """('høj' | 'middel' | 'lav', explanation for the tooltip) for one passage.
-
-    The level comes from `index.fusion.strength`: with convex fusion (the
-    default) the fused score as a share of its maximum; with reciprocal rank
-    fusion the effective rank; without fusion the rank in the one list. The
-    lists are scaled within each question, so this says how a passage stands
-    against the other candidates, not whether the cases answer the question.
-    """
-    found = strength(hit.score, hit.rank, fusion)
-    if found.share is not None:
-        basis = f"samlet score {found.share:.2f} af 1 (betydning og nøgleord vægtet sammen)"
-        return _LEVELS[found.level], basis.replace(".", ",")
-    if fusion is None:
-        basis = f"plads {hit.rank} i søgningen"
-    else:
-        basis = f"gennemsnitlig placering ≈ {found.rank:.0f} på tværs af betydnings- og ordsøgning"
-    return _LEVELS[found.level], basis
-
-
-def _meta_line(chunk: Chunk, document: Document) -> str:
-    munis = ", ".join(chunk.municipalities or document.meta.municipalities) or "ikke angivet"
-    parts = [f"<span><b>Kommune:</b> {_e(munis)}</span>"]
-    if chunk.section:
-        parts.append(f"<span><b>Afsnit:</b> {_e(chunk.section)}</span>")
-    parts.append(f"<span><b>Dato:</b> {_e(danish_date(document.meta.date))}</span>")
-    parts.append(f"<span><b>Kilde:</b> {_e(chunk.source)}</span>")
-    return '<div class="cc-meta">' + " · ".join(parts) + "</div>"
-
-
-def render_card(hit: Hit, number: int, terms: Iterable[str], fusion: Fusion | None) -> str:
-    """One numbered citation card: title, relevance, metadata and the highlighted passage."""
-    chunk, document = hit.chunk, hit.document
-    label, basis = relevance(hit, fusion)
-    level = strength(hit.score, hit.rank, fusion).level
-    return (
-        f'<div class="cc-card" data-source="{_e(chunk.source)}" data-chunk="{chunk.chunk_id}">'
-        f'<div class="cc-head"><span class="cc-num">[{number}]</span> '
-        f'<span class="cc-title">{_e(document.meta.title)}</span> '
-        f'<span class="cc-rel cc-rel-{level}" title="{_e(basis)}">Relevans: {label}</span>'
-        "</div>"
-        f"{_meta_line(chunk, document)}"
-        f'<div class="cc-text">{highlight(chunk.text, terms)}</div>'
-        "</div>"
-    )
-
-
-def render_answer(
-    hits: list[Hit], terms: Iterable[str], fusion: Fusion | None, footer: str = ""
-) -> str:
-    """The answer to one question: a lead-in, the citation cards, and a small footer."""
-    terms = frozenset(terms)
-    count = len(hits)
-    lead = (
-        "Her er den passage i casene, der passer bedst:"
-        if count == 1
-        else f"Her er de {count} passager i casene, der passer bedst:"
-    )
-    cards = "".join(render_card(h, n, terms, fusion) for n, h in enumerate(hits, start=1))
-    return f'<div class="cc-answer"><p class="cc-lead">{lead}</p>{cards}{footer}</div>'
-
 
 def render_message(text: str, hint: str = "", kind: str = "info", footer: str = "") -> str:
     """A plain chat message (no passages): escaped text, an optional hint, a footer."""
-    extra = f'<p class="cc-hint">{_e(hint)}</p>' if hint else ""
-    return f'<div class="cc-answer cc-{_e(kind)}"><p>{_e(text)}</p>{extra}{footer}</div>'
+    extra = f'<p class="cc-hint">{escape(hint)}</p>' if hint else ""
+    return f'<div class="cc-answer cc-{escape(kind)}"><p>{escape(text)}</p>{extra}{footer}</div>'
 
 
 def render_footer(searched: str, filters: list[str], seconds: float, note: str = "") -> str:
     """What was searched (after cleaning / follow-up), with which filters, and how fast."""
-    bits = [f"Søgt på »{_e(searched)}«"]
+    bits = [f"Søgt på »{escape(searched)}«"]
     if filters:
-        bits.append("filtre: " + _e(", ".join(filters)))
+        bits.append("filtre: " + escape(", ".join(filters)))
     bits.append(f"søgetid {seconds * 1000:.0f} ms")
-    notes = f'<p class="cc-note">{_e(note)}</p>' if note else ""
+    notes = f'<p class="cc-note">{escape(note)}</p>' if note else ""
     return f'{notes}<p class="cc-footer">{" · ".join(bits)}</p>'
 
 
 def render_question(question: str) -> str:
     """The person's own message in the chat, shown exactly as typed."""
-    return f'<div class="cc-question">{_e(question)}</div>'
+    return f'<div class="cc-question">{escape(question)}</div>'
 
 
 def _cut(text: str, start: int, end: int) -> tuple[int, int]:
@@ -170,23 +53,19 @@ def render_context(document: Document, chunk: Chunk, window: int = CONTEXT_CHARS
     before = ("… " if lo > 0 else "") + text[lo : chunk.start]
     after = text[chunk.end : hi] + (" …" if hi < len(text) else "")
     where = f" › {chunk.section}" if chunk.section else ""
+    pages = pages_label(chunk)
+    place = f"{pages}, tegn" if pages else "tegn"
+    link = escape(original_link(chunk, document))
     return (
         '<div class="cc-context">'
-        f'<div class="cc-context-head"><b>{_e(document.meta.title)}</b>{_e(where)}'
-        f'<br><span class="cc-meta">Kilde: {_e(chunk.source)}, tegn {chunk.start}–{chunk.end}'
+        f'<div class="cc-context-head"><b>{escape(document.meta.title)}</b>{escape(where)}'
+        f'<br><span class="cc-meta">Kilde: <a class="cc-source" href="{link}" target="_blank" '
+        f'rel="noopener">{escape(chunk.source)}</a>, {place} {chunk.start}–{chunk.end}'
         "</span></div>"
-        f'<div class="cc-context-text">{_e(before)}'
-        f'<mark class="cc-passage">{_e(text[chunk.start : chunk.end])}</mark>'
-        f"{_e(after)}</div></div>"
+        f'<div class="cc-context-text">{escape(before)}'
+        f'<mark class="cc-passage">{escape(text[chunk.start : chunk.end])}</mark>'
+        f"{escape(after)}</div></div>"
     )
-
-
-def citation_label(number: int, hit: Hit) -> str:
-    """How a citation is named in the "Vis i kontekst" picker."""
-    section = hit.chunk.section.split(" › ")[-1] if hit.chunk.section else ""
-    title = hit.document.meta.title
-    short = title if len(title) <= 60 else title[:57].rstrip() + "…"
-    return f"[{number}] {short}" + (f" – {section}" if section else "")
 
 
 #: CSS for the classes above (passed to Gradio's launch).
@@ -211,6 +90,12 @@ mark.cc-passage { display: block; background: #fff7cc; color: inherit; margin: .
   padding: .3em .6em; border-left: 4px solid #e0b400; border-radius: 2px; }
 .cc-hint, .cc-note, .cc-footer { font-size: .85em; color: var(--body-text-color-subdued); }
 .cc-question { white-space: pre-wrap; }
+.cc-best { background: #e6f0ff; border-radius: 2px; }
+.cc-short { border-left: 4px solid var(--color-accent); padding: .4em .7em; margin: .4em 0 .7em 0;
+  background: var(--background-fill-secondary); }
+.cc-quote { font-style: italic; }
+.cc-cite { font-weight: 600; color: var(--color-accent); }
+.cc-nearest { padding: .4em .7em; border-radius: 6px; background: #fdf0c8; color: #713f12; }
 """
 
 #: Example questions offered as buttons; each is answerable from the corpus.

@@ -29,6 +29,7 @@ def cut_notice(result: SearchResult) -> str:
 
 NEAREST_TAIL = "her er de passager, der ligger nærmest."
 NEAREST_NOTE = "Casene svarer måske ikke præcist på dette – " + NEAREST_TAIL
+DETAIL_NOTE = "Casene nævner ikke det tal, beløb eller tidspunkt, du spørger om – " + NEAREST_TAIL
 
 
 def reason_notice(result: SearchResult) -> str:
@@ -40,6 +41,8 @@ def reason_notice(result: SearchResult) -> str:
     names = f"Casene nævner ikke {quoted_list(result.unknown)}" if result.unknown else ""
     if decision.reason == "names" and names:
         return f"{names} – {NEAREST_TAIL}" if decision.verdict == NEAREST else f"{names}."
+    if decision.reason == "detail":
+        return DETAIL_NOTE
     if decision.verdict == NEAREST:
         return NEAREST_NOTE
     return ""

@@ -1,19 +1,20 @@
 """Approximate dense search for large indexes: an HNSW graph built from the flat index.
 
-The flat index (``IndexIDMap2(IndexFlatIP)``) stays the stored source of truth: it
-supports removing a document's vectors by id, exact reconstruction for incremental
-builds, and exact filtered search. HNSW supports none of that, so it is never
-updated in place: every build that reaches :attr:`AnnParams.threshold` vectors makes
-a fresh graph from the flat vectors and stores it as a second file (``ann.faiss``,
-checksummed in the manifest like every other file). Below the threshold an exact
-scan is fast enough and exact beats approximate.
+The flat vectors (stored per segment, index/segment.py) stay the source of truth:
+exact reconstruction, exact filtered search. HNSW cannot delete, so a build that
+reaches :attr:`AnnParams.threshold` vectors *extends* the previous graph with the
+new passages (``add_with_ids``) and leaves removed ones in it, listed in the
+manifest (``ann_deleted``) and filtered out at search time by :class:`LiveGraph`;
+the graph is rebuilt from the live vectors only when that deleted share passes
+:attr:`AnnParams.rebuild_deleted_share` (or an id would be ambiguous). Below the
+threshold an exact scan is fast enough and exact beats approximate.
 
 The defaults are measured (``casechat bench``, bench/RESULTS.md): an exact scan
 costs ~0.15 ms per 1k vectors on one thread (15 ms at 100k), an HNSW search ~1-4 ms.
 At 100k recombined-corpus vectors (near-ties: the 10th and 11th best differ by
 ~0.0003 in median) efSearch=256 found 0.95 of the exact top 10, 512 found 0.98 and
-1024 found 0.99, so 768 is the default. Building the graph costs ~65 s at 100k on 2
-cores, paid by every build at or above the threshold.
+1024 found 0.99, so 768 is the default. Building the graph costs ~35-65 s at 100k on 2
+cores; extending it by one document's passages costs milliseconds plus rewriting the file.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class AnnParams:
     m: int = 32  # graph neighbours per node: more = better recall, more memory
     ef_construction: int = 80
     ef_search: int = 768  # candidates kept while searching (raised to k if k is larger)
+    rebuild_deleted_share: float = 0.2  # rebuild when this share of the graph is deleted
 
     def choose(self, n_vectors: int) -> str:
         """The dense index kind for an index of this size."""
@@ -76,6 +78,44 @@ def ann_for(flat: faiss.Index, params: AnnParams | None = None) -> tuple[str, fa
     params = params or AnnParams()
     kind = params.choose(flat.ntotal)
     return (kind, build_hnsw(flat, params)) if kind == HNSW else (kind, None)
+
+
+def extend(graph: faiss.Index, vectors: np.ndarray, ids: np.ndarray) -> faiss.Index:
+    """Append passages to an existing graph (in place; returns it)."""
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    try:
+        if len(ids):
+            graph.add_with_ids(np.ascontiguousarray(vectors, np.float32), ids)
+    finally:
+        faiss.omp_set_num_threads(before)
+    return graph
+
+
+class LiveGraph:
+    """An HNSW graph that hides the chunk ids deleted since it was built.
+
+    Answers ``search(x, k)`` like a faiss index (the search calls nothing else), with
+    the deleted ids filtered inside the graph walk (faiss ``IDSelectorNot``), so a
+    search still returns k live passages. ``ntotal`` counts live vectors only.
+    """
+
+    def __init__(self, index: faiss.Index, deleted: np.ndarray | None = None) -> None:
+        self.index = index
+        self.deleted = np.unique(np.asarray(deleted if deleted is not None else [], np.int64))
+        self.d = index.d
+        self.ntotal = index.ntotal - len(self.deleted)
+        self.ef_search = faiss.downcast_index(index.index).hnsw.efSearch
+        self._batch = faiss.IDSelectorBatch(self.deleted) if len(self.deleted) else None
+        self._not = faiss.IDSelectorNot(self._batch) if self._batch is not None else None
+
+    def search(self, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if self._not is None:
+            return self.index.search(x, k)
+        params = faiss.SearchParametersHNSW()
+        params.sel = self._not
+        params.efSearch = max(self.ef_search, k)
+        return self.index.search(x, k, params=params)
 
 
 def save(index: faiss.Index, folder: Path) -> None:

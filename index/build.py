@@ -1,32 +1,39 @@
-"""Incremental build: embed only new and changed documents, then swap in atomically."""
+"""Incremental build: embed only new and changed documents, write them as one new
+segment, hide the replaced and removed ones, and swap the new generation in atomically.
+
+The cost of a build follows the change, not the library (index/segment.py,
+index/incremental.py): unchanged segments are hard-linked, BM25 statistics are
+combined at query time, the HNSW graph is extended. Only the calibration (a sample
+of the whole index) and reading the vectors and records of the live passages for it
+grow with the library.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import faiss
 import numpy as np
 
 from base.errors import CasechatError
 from base.settings import Settings
+from index import ann
 from index.analyze import ANALYZER_VERSION
-from index.ann import AnnParams, ann_for
+from index.ann import AnnParams
 from index.calibrate import calibrate
 from index.encoder import Embedder, backend_of
-from index.lexical import LexicalIndex
+from index.generation import Generation, LiveSegment
+from index.incremental import Reuse, legacy_vectors, plan_graph, to_merge
 from index.manifest import Manifest, now
+from index.segment import Segment, merge_segments, new_name, write_segment
 from index.store import (
-    Snapshot,
+    GenerationWriter,
     build_lock,
     check_compatible,
-    load_snapshot,
-    new_flat_index,
+    open_generation,
     pause_point,
     swap_in,
-    write_generation,
 )
 from ingest.chunk import chunk_document
 from ingest.document import Chunk, Document
@@ -51,6 +58,9 @@ class BuildReport:
     ann_seconds: float = 0.0  # building the HNSW graph (large indexes only)
     full: bool = False
     changed: bool = True
+    segments: int = 0  # segments of the new generation
+    merged: int = 0  # old segments rewritten as one by this build
+    graph: str = ""  # what happened to the HNSW graph: none, link, extend, rebuild
 
     def summary(self) -> str:
         return (
@@ -61,20 +71,18 @@ class BuildReport:
         )
 
 
-def _embed_key(chunk: Chunk) -> str:
-    return hashlib.sha256(chunk.embed_text().encode()).hexdigest()
-
-
-def _previous(settings: Settings, embedder: Embedder, full: bool) -> Snapshot | None:
+def _previous(
+    settings: Settings, embedder: Embedder, full: bool, verify: bool
+) -> Generation | None:
     """The live index, if it can be extended; None means build from scratch."""
     if full:
         return None
     try:
-        snapshot = load_snapshot(settings.index_dir)
-        check_compatible(snapshot.manifest, embedder.name, settings.chunking, backend_of(embedder))
+        old = open_generation(settings.index_dir, verify=verify)
+        check_compatible(old.manifest, embedder.name, settings.chunking, backend_of(embedder))
     except CasechatError:
-        return None  # missing, damaged or built differently: start over
-    return snapshot if snapshot.manifest.dim == embedder.dim else None
+        return None  # missing, damaged, built differently or an older layout: start over
+    return old if old.manifest.dim == embedder.dim else None
 
 
 def build_index(
@@ -84,30 +92,32 @@ def build_index(
     full: bool = False,
     progress: Progress | None = None,
     ann_params: AnnParams | None = None,
+    verify: bool = False,
 ) -> BuildReport:
     """Bring the index in line with the corpus folder; see the module docstring.
 
-    Large indexes also get an HNSW graph, rebuilt from the flat vectors (index/ann.py).
+    ``verify`` checks the old index's checksums before extending it (else sizes only);
+    a damaged old index is rebuilt from scratch.
     """
     started = time.perf_counter()
     report = BuildReport()
     with build_lock(settings.index_dir):
-        old = _previous(settings, embedder, full)
+        old = _previous(settings, embedder, full, verify)
         report.full = old is None
-        old_docs = old.documents if old else {}
+        old_docs = old.manifest.documents if old else {}
+        old_readers = old.manifest.readers if old else {}
         sources, report.problems = scan_corpus(settings.corpus_dir, indexed=old_docs.keys())
 
-        documents: list[Document] = []
-        keep: list[Chunk] = []
+        kept: dict[str, tuple[str, str]] = {}  # unchanged source -> (sha256, reader)
+        documents: list[Document] = []  # new and changed
         fresh: list[Chunk] = []
         for src in sources:
             previous = old_docs.get(src.source)
             # A document is unchanged when its bytes are and its reader's version is.
-            read_by = old.manifest.readers.get(src.source, previous.reader) if previous else ""
-            if previous is not None and previous.sha256 == src.sha256 and read_by == src.reader:
+            read_by = old_readers.get(src.source, "") if previous else ""
+            if previous is not None and previous == src.sha256 and read_by == src.reader:
                 report.unchanged.append(src.source)
-                documents.append(previous)
-                keep.extend(c for c in old.chunks.values() if c.source == src.source)
+                kept[src.source] = (previous, read_by)
                 continue
             try:
                 doc = to_document(src)
@@ -125,20 +135,19 @@ def build_index(
             (report.updated if previous else report.added).append(src.source)
             documents.append(doc)
             fresh.extend(pieces)
-        current = {d.source for d in documents}
+        current = set(kept) | {d.source for d in documents}
         report.removed = sorted(s for s in old_docs if s not in current)
         report.changed = bool(report.added or report.updated or report.removed or not old)
         if not report.changed:
-            report.chunks_total = len(keep)
+            report.chunks_total = old.n_live if old else 0
             report.seconds = time.perf_counter() - started
             return report
 
         # Content-hash cache: a passage whose embedded text is unchanged keeps its vector.
-        reuse: dict[str, int] = {}
-        if old:
-            reuse = {_embed_key(c): c.chunk_id for c in old.chunks.values()}
-        cached = [c for c in fresh if _embed_key(c) in reuse]
-        todo = [c for c in fresh if _embed_key(c) not in reuse]
+        legacy = {} if old else _legacy(settings, embedder, full)
+        reuse = Reuse.of(old, legacy)
+        cached = [c for c in fresh if c in reuse]
+        todo = [c for c in fresh if c not in reuse]
 
         def embedding(done: int, total: int) -> None:
             pause_point("embedding")  # test hook: some passages are embedded, none written
@@ -148,16 +157,30 @@ def build_index(
         vectors = embedder.embed_documents([c.embed_text() for c in todo], progress=embedding)
         report.chunks_embedded = len(todo)
         report.chunks_reused = len(cached)
-
-        index = _carry_over(old, keep, embedder.dim)
+        by_key = dict(zip([id(c) for c in todo], vectors, strict=True))
         if cached:
-            old_vectors = np.stack([old.vector(reuse[_embed_key(c)]) for c in cached])
-            index.add_with_ids(old_vectors, np.array([c.chunk_id for c in cached], np.int64))
-        if todo:
-            index.add_with_ids(vectors, np.array([c.chunk_id for c in todo], np.int64))
+            by_key.update(zip([id(c) for c in cached], reuse.vectors(cached), strict=True))
+        fresh_vectors = (
+            np.stack([by_key[id(c)] for c in fresh])
+            if fresh
+            else np.zeros((0, embedder.dim), np.float32)
+        )
+        del by_key, vectors
 
-        chunks = keep + cached + todo
-        lexical = LexicalIndex.build([c.chunk_id for c in chunks], [c.embed_text() for c in chunks])
+        writer = GenerationWriter(settings.index_dir, old)
+        segments, removed_ids = _old_segments(old, set(report.updated) | set(report.removed))
+        if documents:
+            name = new_name()
+            files = write_segment(
+                writer.segment_folder(name), name, documents, fresh, fresh_vectors
+            )
+            segments.append(LiveSegment(Segment.open(writer.segment_folder(name)), []))
+            writer.add_segment(name, files)
+        added_ids = np.array([c.chunk_id for c in fresh], np.int64)
+        segments = _merge(writer, segments, report)
+        report.segments = len(segments)
+        del fresh
+
         manifest = Manifest(
             app_version="",
             model=embedder.name,
@@ -165,32 +188,98 @@ def build_index(
             chunking=settings.chunking.as_dict(),
             analyzer_version=ANALYZER_VERSION,
             backend=backend_of(embedder),
-            documents={d.source: d.sha256 for d in documents},
-            readers={d.source: d.reader for d in documents},
+            documents=dict(
+                sorted(
+                    {
+                        **{s: v[0] for s, v in kept.items()},
+                        **{d.source: d.sha256 for d in documents},
+                    }.items()
+                )
+            ),
+            readers=dict(
+                sorted(
+                    {
+                        **{s: v[1] for s, v in kept.items()},
+                        **{d.source: d.reader for d in documents},
+                    }.items()
+                )
+            ),
             created_at=old.manifest.created_at if old else now(),
             updated_at=now(),
         )
+        new = Generation(writer.tmp, manifest, segments)
+        order = new.order()
+        index = new.flat_index(order)
+        chunks = list(new.chunks(order).values())
         calibration = calibrate(embedder, chunks, index)
         manifest.calibration = calibration.to_dict() if calibration else {}
+        report.chunks_total = manifest.n_chunks = len(chunks)
+        del chunks
+
         ann_started = time.perf_counter()
-        _, graph = ann_for(index, ann_params)
+        params = ann_params or AnnParams()
+        plan = plan_graph(old, params, index.ntotal, removed_ids, added_ids)
+        report.graph = plan.action
+        manifest.ann_deleted = plan.deleted
+        if plan.action == "rebuild":
+            writer.graph(ann.build_hnsw(index, params))
+        elif plan.action == "extend" and old is not None:
+            graph = ann.extend(ann.load(old.path), fresh_vectors, added_ids)
+            writer.graph(graph)
+        elif plan.action == "link":
+            writer.graph(None, link=True)
         report.ann_seconds = time.perf_counter() - ann_started
-        generation = write_generation(
-            settings.index_dir, manifest, index, chunks, documents, lexical, graph
-        )
+        generation = writer.finish(manifest)
         pause_point("swap")  # the new generation is complete, not yet live
         swap_in(settings.index_dir, generation)
-        report.chunks_total = len(chunks)
         report.seconds = time.perf_counter() - started
         return report
 
 
-def _carry_over(old: Snapshot | None, keep: list[Chunk], dim: int) -> faiss.Index:
-    """A copy of the old vectors of the chunks that stay; the old index is not touched."""
-    index = new_flat_index(dim)
-    if old is not None and keep:
-        old_ids, old_vectors = old.all_vectors()
-        row = {int(i): r for r, i in enumerate(old_ids)}
-        ids = np.array([c.chunk_id for c in keep], dtype=np.int64)
-        index.add_with_ids(old_vectors[[row[int(i)] for i in ids]], ids)
-    return index
+def _legacy(settings: Settings, embedder: Embedder, full: bool) -> dict:
+    """Reusable vectors of an index in the previous layout (not for ``--full``)."""
+    if full:
+        return {}
+    return legacy_vectors(settings.index_dir, embedder.name, backend_of(embedder), embedder.dim)
+
+
+def _old_segments(old: Generation | None, gone: set[str]) -> tuple[list[LiveSegment], np.ndarray]:
+    """The old segments with the changed and removed documents marked deleted (fully
+    deleted segments dropped), and the chunk ids that were deleted."""
+    out, removed = [], []
+    for live in old.segments if old else []:
+        hit = [s for s in live.live_documents if s in gone]
+        if hit:
+            ids = live.segment.ids()
+            for source in hit:
+                lo, hi = live.segment.documents[source]
+                removed.append(ids[lo:hi])
+        updated = LiveSegment(live.segment, live.deleted + hit)
+        if updated.live_documents:
+            out.append(updated)
+    ids = np.concatenate(removed) if removed else np.zeros(0, np.int64)
+    return out, ids
+
+
+def _merge(
+    writer: GenerationWriter, segments: list[LiveSegment], report: BuildReport
+) -> list[LiveSegment]:
+    """Rewrite the segments the merge policy picks as one; link the others."""
+    picked = to_merge(segments)
+    report.merged = len(picked)
+    out = []
+    for i, live in enumerate(segments):
+        if i not in picked and not writer.is_new(live.segment.name):
+            writer.link_segment(live)
+        if i not in picked:
+            out.append(live)
+    if picked:
+        name = new_name()
+        parts = [(segments[i].segment, segments[i].deleted) for i in picked]
+        files = merge_segments(writer.segment_folder(name), name, parts)
+        for i in picked:
+            writer.drop_segment(segments[i].segment.name)
+        writer.add_segment(name, files)
+        out.append(LiveSegment(Segment.open(writer.segment_folder(name)), []))
+    writer.order_refs([s.segment.name for s in out])
+    return out

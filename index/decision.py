@@ -14,13 +14,16 @@ made at the edges (the chat and the CLI), never here.
   Reason ``nothing``: no passage was ranked at all.
 - ``nearest``: the closest passages are shown with a note, because the cases
   may not answer exactly this. Reason ``names``: the question names something
-  no passage mentions ("Vejle", "ChatGPT") and the rest of the question is not
-  well covered either; reason ``weak``: the keyword evidence (the IDF-weighted
-  share of the question's content words found in the best `evidence_depth`
-  passages) is below `min_coverage` and the best cosine is not confident.
-- ``answer``: otherwise. An unknown name whose question is otherwise answered
-  gives verdict ``answer`` with reason ``names``: the note is shown, the
-  passages count as the answer.
+  no passage mentions ("Esbjerg", "ChatGPT") as its subject; reason ``weak``:
+  the keyword evidence (the IDF-weighted share of the question's content words
+  found in the best `evidence_depth` passages) is below `min_coverage` and the
+  best cosine is not confident; reason ``detail``: the question asks for a
+  number, an amount or a time and none of the best passages holds one
+  (index/answer_type.py).
+- ``answer``: otherwise. An unknown name beside a known subject ("Vi er i
+  Vejle – hvad gjorde Viborg?") gives verdict ``answer`` with reason ``names``
+  when the rest of the question is covered: the note is shown, the passages
+  count as the answer.
 
 Words only count for questions in the corpus' language: an English question
 shares no words with the Danish text and is judged by its cosines alone. In
@@ -51,6 +54,12 @@ class Evidence:
     coverage_rest: float | None = None
     #: Median cosine to the calibration sample of passages (None: index not calibrated).
     domain: float | None = None
+    #: The question also names something the passages are about (a municipality of the
+    #: index, an acronym they use): an unknown name beside it is context, not the subject.
+    anchored: bool = False
+    #: The question asks for a number, an amount or a time that none of the best passages
+    #: holds (index/answer_type.py).
+    detail_missing: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,13 +121,16 @@ class AbstainRule:
             elif ev.dense_top < self.min_dense:
                 return NONE, "far"
         if not words_count:
-            return ANSWER, ""
+            return (NEAREST, "detail") if ev.detail_missing else (ANSWER, "")
         confident = mode != "bm25" and ev.dense_top >= self.confident_dense
         if self.unknown_names and ev.unknown:
             rest = ev.coverage if ev.coverage_rest is None else ev.coverage_rest
-            return (ANSWER if rest >= self.min_coverage else NEAREST), "names"
+            answered = ev.anchored and rest >= self.min_coverage
+            return (ANSWER if answered else NEAREST), "names"
         if ev.coverage < self.min_coverage and not confident:
             return NEAREST, "weak"
+        if ev.detail_missing:
+            return NEAREST, "detail"
         return ANSWER, ""
 
     def reason(self, mode: str, ev: Evidence) -> str:

@@ -19,7 +19,7 @@ share of the best score possible (convex), or the effective rank (RRF).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 Ranked = list[tuple[int, float]]  # (chunk id, fused score), best first
 
@@ -39,14 +39,41 @@ class Fusion:
     depth: int = 100
     method: str = "convex"
     k: int = 60
+    #: Weight of the best sentence's score (index/quote.py) added to the fused score of
+    #: the top `rerank_depth` passages: a passage with one strongly matching sentence is
+    #: often the answer. 0 switches the re-ranking off.
+    sentence: float = 0.0
+    rerank_depth: int = 20
+    #: The dense share for a question not in the corpus' language (an English question
+    #: over Danish text): its words cannot match, only names can, so meaning leads.
+    foreign_dense: float = 0.8
+    #: Each further passage of a document already in the ranking has its score multiplied
+    #: by this once more (1 = off): several passages of one document then do not push
+    #: every other document out of the top of the list.
+    same_document: float = 1.0
 
     @property
     def weights(self) -> tuple[float, float, float]:
         return (self.dense, self.words, self.ngrams)
 
+    def for_foreign_question(self) -> Fusion:
+        """The weights for a question in another language: `foreign_dense` for meaning, the
+        rest split between words and n-grams as before (the total stays the same)."""
+        lexical = self.words + self.ngrams
+        if lexical <= 0 or self.dense <= 0:
+            return self
+        scale = (self.dense + lexical) * (1 - self.foreign_dense) / lexical
+        return replace(
+            self,
+            dense=(self.dense + lexical) * self.foreign_dense,
+            words=self.words * scale,
+            ngrams=self.ngrams * scale,
+        )
+
     @property
     def total(self) -> float:
-        return self.dense + self.words + self.ngrams
+        """The best fused score possible (convex): best on every list and sentence."""
+        return self.dense + self.words + self.ngrams + self.sentence
 
 
 def _ranks(order: Iterable[int]) -> dict[int, int]:
@@ -87,6 +114,19 @@ def fuse(
     if fusion.method == "convex":
         return convex(fusion, *scores)
     return rrf(fusion, *orders)
+
+
+def diversify(ranked: Ranked, source_of: dict[int, str] | None, decay: float) -> Ranked:
+    """`ranked` with the n-th passage of a document scored `decay` ** (n - 1) times lower."""
+    if decay >= 1.0 or not source_of:
+        return ranked
+    seen: dict[str, int] = {}
+    out = []
+    for cid, score in ranked:
+        source = source_of.get(cid, "")
+        out.append((cid, score * decay ** seen.get(source, 0)))
+        seen[source] = seen.get(source, 0) + 1
+    return sorted(out, key=lambda p: (-p[1], p[0]))
 
 
 def effective_rank(score: float, fusion: Fusion) -> float:

@@ -32,10 +32,12 @@ _ABBREV_END = re.compile(r"(\w[\w.]*)\.$")
 MIN_CHARS = 25
 #: Weight of whole-word matches against n-gram matches.
 WORD_SHARE = 0.7
+#: How much a question word counts when the passage's header already has it.
+CONTEXT_SHARE = 0.3
 #: How much a passage's fused rank counts in its sentences' scores.
 PASSAGE_PRIOR = 0.15
 #: A second sentence joins the short answer when it scores at least this share of the best.
-SECOND_SHARE = 0.8
+SECOND_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -82,12 +84,19 @@ class SentenceScorer:
         self.grams = set(ngrams(list(self.weights)))
         self.total = sum(self.weights.values())
 
-    def score(self, sentence: str) -> float:
-        """0..1: how much of the question's (weighted) words and word parts the sentence has."""
+    def score(self, sentence: str, context: frozenset[str] = frozenset()) -> float:
+        """0..1: how much of the question's (weighted) words and word parts the sentence has.
+
+        Words in `context` (the terms of the passage's title, section and municipalities)
+        count for `CONTEXT_SHARE` only: the passage is already about them, so the sentence
+        that answers is the one with the question's other words.
+        """
         if not self.total:
             return 0.0
         terms = set(words(sentence))
-        word_part = sum(w for t, w in self.weights.items() if t in terms) / self.total
+        weights = {t: w * (CONTEXT_SHARE if t in context else 1.0) for t, w in self.weights.items()}
+        total = sum(weights.values()) or 1.0
+        word_part = sum(w for t, w in weights.items() if t in terms) / total
         gram_part = len(self.grams & set(ngrams(list(terms)))) / len(self.grams)
         value = WORD_SHARE * word_part + (1 - WORD_SHARE) * gram_part
         # Headings, fragments and the interviewer's questions in an article rarely answer.
@@ -95,16 +104,31 @@ class SentenceScorer:
             value *= 0.5
         return value
 
+    def best(self, text: str, context: frozenset[str] = frozenset()) -> float:
+        """The score of the best sentence of `text`."""
+        return max((self.score(text[a:b], context) for a, b in sentence_spans(text)), default=0.0)
 
-def best_sentences(
-    scorer: SentenceScorer, passages: Sequence[tuple[int, int, str, float]]
-) -> list[Quote]:
-    """The best sentence of each passage, given as (rank, chunk id, text, share of best score)."""
+
+@dataclass(frozen=True)
+class Passage:
+    """A passage to quote from: its rank, id, text, share of the best fused score, and the
+    terms of its header (title, section, municipalities)."""
+
+    rank: int
+    chunk_id: int
+    text: str
+    share: float = 0.0
+    context: frozenset[str] = frozenset()
+
+
+def best_sentences(scorer: SentenceScorer, passages: Sequence[Passage]) -> list[Quote]:
+    """The best sentence of each passage."""
     quotes = []
-    for rank, chunk_id, text, share in passages:
+    for passage in passages:
+        rank, chunk_id, text = passage.rank, passage.chunk_id, passage.text
         best = None
         for start, end in sentence_spans(text):
-            value = scorer.score(text[start:end]) + PASSAGE_PRIOR * share
+            value = scorer.score(text[start:end], passage.context) + PASSAGE_PRIOR * passage.share
             if best is None or value > best.score:
                 best = Quote(rank, chunk_id, start, end, text[start:end], value)
         if best is not None:

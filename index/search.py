@@ -18,14 +18,14 @@ import numpy as np
 
 from base.errors import QueryError
 from base.settings import Settings
-from index.analyze import looks_english, names, words
+from index.analyze import looks_english
 from index.ann import single_thread_queries
-from index.calibrate import Calibration, domain_cosine, sample_vectors
 from index.decision import AbstainRule, Decision, Evidence, rule_for_model
 from index.encoder import Embedder, backend_of, load_embedder
-from index.fusion import Fusion, fuse
+from index.evidence import Evidencer, context_terms, with_expansions
+from index.fusion import Fusion, diversify, fuse
 from index.manifest import Manifest
-from index.quote import Quote, SentenceScorer, best_sentences, short_answer
+from index.quote import Passage, Quote, best_sentences, short_answer
 from index.store import Snapshot, check_compatible, load_snapshot
 from ingest.document import Chunk, Document
 
@@ -144,12 +144,8 @@ class Searcher:
         self.embedder = embedder
         self.fusion = fusion or Fusion()
         self.rule = rule or rule_for_model(embedder.name)
-        lex = snapshot.lexical
-        self._row_ids = lex.ids
-        self._idf_docs = len(lex.ids)
-        self.calibration = Calibration.from_dict(snapshot.manifest.calibration)
-        ids = self.calibration.sample_ids if self.calibration else ()
-        self._sample = sample_vectors(snapshot.vectors, ids)
+        self._row_ids = snapshot.lexical.ids
+        self.evidence = Evidencer(snapshot, self.municipalities())
 
     # --- small accessors, so callers need not reach into the snapshot ---------------
 
@@ -224,27 +220,32 @@ class Searcher:
             )
         return lists
 
-    def coverage(self, query: str, chunk_ids: list[int], without: tuple[str, ...] = ()) -> float:
-        """IDF-weighted share of the question's content words found in these chunks
-        (leaving out the words of the names in `without`)."""
-        terms = set(words(query)) - {t for name in without for t in words(name)}
-        if not terms:
-            return 0.0
-        found = set()
-        for cid in chunk_ids:
-            found |= set(words(self.snapshot.chunks[cid].embed_text()))
-        weight = {
-            t: np.log(1 + self._idf_docs / (1 + self.snapshot.lexical.doc_freq(t))) for t in terms
-        }
-        total = sum(weight.values())
-        return float(sum(w for t, w in weight.items() if t in found) / total) if total else 0.0
+    def _rerank_by_sentence(
+        self, query: str, ranked: list[tuple[int, float]]
+    ) -> list[tuple[int, float]]:
+        """The top of the fused ranking re-scored with each passage's best sentence."""
+        depth = self.fusion.rerank_depth
+        scorer = self.evidence.scorer(query)
+        chunks, weight = self.snapshot.chunks, self.fusion.sentence
+        top = [
+            (cid, score + weight * scorer.best(chunks[cid].text, context_terms(chunks[cid])))
+            for cid, score in ranked[:depth]
+        ]
+        return sorted(top, key=lambda p: (-p[1], p[0])) + ranked[depth:]
 
-    def unknown_names(self, query: str) -> tuple[str, ...]:
-        """Names in the question (see `analyze.names`) with a word no passage contains."""
-        lex = self.snapshot.lexical
-        return tuple(
-            name for name in names(query) if any(lex.doc_freq(t) == 0 for t in words(name))
-        )
+    def _quote(self, query: str, hits: list[Hit]) -> tuple[list[Hit], tuple[Quote, ...]]:
+        """The hits with their best sentences, and the short answer over them."""
+        if not hits:
+            return hits, ()
+        scorer = self.evidence.scorer(query)
+        top = max(h.score for h in hits) or 1.0
+        passages = [
+            Passage(h.rank, h.chunk.chunk_id, h.chunk.text, h.score / top, context_terms(h.chunk))
+            for h in hits
+        ]
+        quotes = best_sentences(scorer, passages)
+        by_rank = {q.rank: q for q in quotes}
+        return [replace(h, best=by_rank.get(h.rank)) for h in hits], short_answer(quotes)
 
     def search(
         self,
@@ -262,8 +263,11 @@ class Searcher:
         vec = self.embedder.embed_queries([query]) if mode != "bm25" else None
         dense_order, dense_scores = self._dense(vec, allowed) if vec is not None else ([], {})
         t1 = time.perf_counter()
+        expansions = self.evidence.expander.expand(query)
         (word_order, word_scores), (gram_order, gram_scores) = (
-            self._lexical(query, allowed) if mode != "dense" else (([], {}), ([], {}))
+            self._lexical(with_expansions(query, expansions), allowed)
+            if mode != "dense"
+            else (([], {}), ([], {}))
         )
         t2 = time.perf_counter()
         if mode == "dense":
@@ -274,12 +278,21 @@ class Searcher:
                 ranked = sorted(gram_scores.items(), key=lambda p: -p[1])
         else:
             scores = (dense_scores, word_scores, gram_scores)
-            ranked = fuse(self.fusion, scores, (dense_order, word_order, gram_order))
+            fusion = self.fusion.for_foreign_question() if looks_english(query) else self.fusion
+            ranked = fuse(fusion, scores, (dense_order, word_order, gram_order))
+            if self.fusion.sentence > 0:
+                ranked = self._rerank_by_sentence(query, ranked)
+            if self.fusion.same_document < 1.0:
+                chunks = self.snapshot.chunks
+                sources = {cid: chunks[cid].source for cid, _ in ranked}
+                ranked = diversify(ranked, sources, self.fusion.same_document)
         t3 = time.perf_counter()
         timings = dict(
             dense_ms=(t1 - t0) * 1e3, lexical_ms=(t2 - t1) * 1e3, fuse_ms=(t3 - t2) * 1e3
         )
-        decision = self._decide(query, mode, ranked, dense_scores, vec)
+        decision = self.evidence.decide(
+            query, mode, ranked, dense_scores, vec, expansions, self.rule
+        )
         hits = [
             Hit(
                 chunk=self.snapshot.chunks[cid],
@@ -304,44 +317,6 @@ class Searcher:
             candidates=hits,
             short_answer=() if decision.abstained else short,
         )
-
-    def _quote(self, query: str, hits: list[Hit]) -> tuple[list[Hit], tuple[Quote, ...]]:
-        """The hits with their best sentences, and the short answer over them."""
-        if not hits:
-            return hits, ()
-        scorer = SentenceScorer(query, self.snapshot.lexical.doc_freq, self._idf_docs)
-        top = max(h.score for h in hits) or 1.0
-        quotes = best_sentences(
-            scorer, [(h.rank, h.chunk.chunk_id, h.chunk.text, h.score / top) for h in hits]
-        )
-        by_rank = {q.rank: q for q in quotes}
-        return [replace(h, best=by_rank.get(h.rank)) for h in hits], short_answer(quotes)
-
-    def _decide(
-        self,
-        query: str,
-        mode: str,
-        ranked: list[tuple[int, float]],
-        dense_scores: dict[int, float],
-        vec: np.ndarray | None,
-    ) -> Decision:
-        """Gather the evidence on the ranking and let the rule decide."""
-        best = [cid for cid, _ in ranked[: self.rule.evidence_depth]]
-        unknown = self.unknown_names(query)
-        english = looks_english(query)
-        domain = None
-        if vec is not None and self.calibration is not None:
-            domain = domain_cosine(vec[0], self._sample)
-        evidence = Evidence(
-            dense_top=max(dense_scores.values(), default=0.0),
-            coverage=self.coverage(query, best),
-            english=english,
-            unknown=unknown,
-            coverage_rest=self.coverage(query, best, without=unknown) if unknown else None,
-            domain=domain,
-        )
-        far = self.calibration.none_below(english) if self.calibration is not None else None
-        return self.rule.decide(mode, evidence, ranked=bool(ranked), far_below=far)
 
 
 def open_searcher(

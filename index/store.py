@@ -1,21 +1,21 @@
 """An index on disk: generations of plain files, and an atomic pointer to the live one.
 
     <index_dir>/CURRENT            name of the live generation (replaced atomically)
-    <index_dir>/gen-<time>-<pid>/  manifest.json, vectors.faiss, chunks.jsonl,
-                                   documents.jsonl, lexical/ (BM25)
+    <index_dir>/gen-<time>-<pid>/  manifest.json, segments/<name>/ (index/segment.py),
+                                   ann.faiss (HNSW graph of large indexes)
 
-A build writes a whole new generation and then swaps CURRENT with os.replace,
-so a build killed at any point leaves the previous index live and intact.
+A build writes a new generation folder, in which the unchanged segments (and an
+unchanged graph) are hard links to the previous generation's files and only new
+ones are written, and then swaps CURRENT with os.replace, so a build killed at
+any point leaves the previous index live and intact. Files are never changed
+after they are written, so sharing them between generations is safe.
 """
 
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,32 +24,24 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from base import __version__
 from base.errors import (
     BuildLockedError,
     IndexCorruptError,
     IndexMismatchError,
     IndexMissingError,
 )
-from base.settings import Chunking, pause_at
+from base.settings import Chunking
 from index import ann
 from index.analyze import ANALYZER_VERSION
+from index.generation import Generation
 from index.lexical import LexicalIndex
 from index.manifest import SCHEMA_VERSION, Manifest
-from ingest.document import Chunk, Document, DocumentMeta, Section
+from index.records import document_from_record, document_record  # noqa: F401 (re-exported)
+from index.writer import GenerationWriter, pause_point  # noqa: F401 (re-exported)
+from ingest.document import Chunk, Document
 
 CURRENT = "CURRENT"
 LOCK = ".build.lock"
-#: Test hook: a build whose environment names a point here ("embedding", "writing",
-#: "swap") prints `CASECHAT_PAUSED <point>` to stderr and sleeps there, so a test can
-#: kill it at exactly that point (tests/test_crash_safety.py). Unset, nothing happens.
-
-
-def pause_point(point: str) -> None:
-    """Sleep at `point` if the test hook asks for it (see base.settings.TEST_PAUSE_ENV)."""
-    if pause_at() == point:
-        print(f"CASECHAT_PAUSED {point}", file=sys.stderr, flush=True)
-        time.sleep(300)  # the test kills the process long before
 
 
 @dataclass
@@ -63,7 +55,7 @@ class Snapshot:
     documents: dict[str, Document]
     lexical: LexicalIndex
     #: HNSW graph over the same vectors for large indexes (index/ann.py), else None.
-    graph: faiss.Index | None = None
+    graph: ann.LiveGraph | None = None
 
     def vector(self, chunk_id: int) -> np.ndarray:
         return self.vectors.reconstruct(int(chunk_id))
@@ -72,41 +64,6 @@ class Snapshot:
         """(ids, vectors) of every stored chunk, in storage order."""
         ids = faiss.vector_to_array(self.vectors.id_map).astype(np.int64)
         return ids, self.vectors.index.reconstruct_n(0, self.vectors.ntotal)
-
-
-def document_record(doc: Document) -> dict:
-    return {
-        "source": doc.source,
-        "sha256": doc.sha256,
-        "title": doc.meta.title,
-        "municipalities": list(doc.meta.municipalities),
-        "date": doc.meta.date,
-        "kind": doc.meta.kind,
-        "sections": [[s.heading, s.start, s.end] for s in doc.sections],
-        "format": doc.format,
-        "reader": doc.reader,
-        "page_count": doc.page_count,
-        "pages": [list(span) for span in doc.pages],
-        "text": doc.text,
-    }
-
-
-def document_from_record(rec: dict) -> Document:
-    meta = DocumentMeta(rec["title"], tuple(rec["municipalities"]), rec["date"], rec["kind"])
-    sections = tuple(Section(h, s, e) for h, s, e in rec["sections"])
-    # Records written before the readers existed are all .txt or .md, read as version 1.
-    fmt = rec.get("format") or ("md" if rec["source"].lower().endswith(".md") else "txt")
-    return Document(
-        rec["source"],
-        rec["text"],
-        meta,
-        rec["sha256"],
-        sections,
-        format=fmt,
-        reader=rec.get("reader") or f"{fmt}@1",
-        page_count=rec.get("page_count"),
-        pages=tuple((s, e) for s, e in rec.get("pages") or ()),
-    )
 
 
 def current_path(index_dir: Path) -> Path | None:
@@ -157,14 +114,20 @@ def check_compatible(
         )
 
 
-def load_snapshot(
+_FIX = "Kør `casechat build --full` for at bygge det forfra."
+
+
+def open_generation(
     index_dir: Path,
     model: str | None = None,
     chunking: Chunking | None = None,
-    verify: bool = True,
+    verify: bool = False,
     backend: str | None = None,
-) -> Snapshot:
-    """Load the live index; refuse one that is missing, damaged or built differently."""
+) -> Generation:
+    """The live generation's manifest and segments, checked; nothing big is read yet.
+
+    Every file's presence and size is checked; with `verify` also its sha256.
+    """
     path = current_path(index_dir)
     if path is None:
         raise IndexMissingError(
@@ -172,84 +135,38 @@ def load_snapshot(
         )
     manifest = Manifest.load(path)
     check_compatible(manifest, model, chunking, backend)
-    if verify:
-        manifest.verify_files(path)
+    manifest.verify_files(path, checksums=verify)
     try:
-        vectors = faiss.read_index(str(path / "vectors.faiss"))
-        chunks = {}
-        with (path / "chunks.jsonl").open(encoding="utf-8") as handle:
-            for line in handle:
-                chunk = Chunk.from_record(json.loads(line))
-                chunks[chunk.chunk_id] = chunk
-        documents = {}
-        with (path / "documents.jsonl").open(encoding="utf-8") as handle:
-            for line in handle:
-                doc = document_from_record(json.loads(line))
-                documents[doc.source] = doc
-        lexical = LexicalIndex.load(path / "lexical")
-        graph = ann.load(path) if manifest.ann != ann.FLAT else None
-    except (OSError, RuntimeError, ValueError, KeyError) as exc:
-        raise IndexCorruptError(
-            f"Indekset i {path} kan ikke læses ({exc}). "
-            "Kør `casechat build --full` for at bygge det forfra."
-        ) from exc
-    if vectors.ntotal != len(chunks) or vectors.d != manifest.dim:
-        raise IndexCorruptError(
-            "Indeksets vektorer og tekststykker passer ikke sammen. "
-            "Kør `casechat build --full` for at bygge det forfra."
-        )
-    if graph is not None and graph.ntotal != vectors.ntotal:
-        raise IndexCorruptError(
-            "Indeksets søgegraf og vektorer passer ikke sammen. "
-            "Kør `casechat build --full` for at bygge det forfra."
-        )
-    return Snapshot(path, manifest, vectors, chunks, documents, lexical, graph)
+        return Generation.open(path, manifest)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexCorruptError(f"Indekset i {path} kan ikke læses ({exc}). {_FIX}") from exc
 
 
-def _fsync_tree(folder: Path) -> None:
-    for path in folder.rglob("*"):
-        if path.is_file():
-            with path.open("rb") as handle:
-                os.fsync(handle.fileno())
-
-
-def write_generation(
+def load_snapshot(
     index_dir: Path,
-    manifest: Manifest,
-    vectors: faiss.Index,
-    chunks: list[Chunk],
-    documents: list[Document],
-    lexical: LexicalIndex,
-    graph: faiss.Index | None = None,
-) -> Path:
-    """Write a complete new generation; return its folder (not yet live).
-
-    ``graph`` is the optional HNSW graph (index/ann.py), stored beside the flat index.
-    """
-    index_dir.mkdir(parents=True, exist_ok=True)
-    name = f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
-    tmp = index_dir / f"{name}.tmp"
-    tmp.mkdir()
-    faiss.write_index(vectors, str(tmp / "vectors.faiss"))
-    with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as handle:
-        for chunk in chunks:
-            handle.write(json.dumps(chunk.to_record(), ensure_ascii=False) + "\n")
-    with (tmp / "documents.jsonl").open("w", encoding="utf-8") as handle:
-        for doc in documents:
-            handle.write(json.dumps(document_record(doc), ensure_ascii=False) + "\n")
-    pause_point("writing")  # some files are written, the manifest is not
-    lexical.save(tmp / "lexical")
-    if graph is not None:
-        ann.save(graph, tmp)
-    manifest.ann = ann.HNSW if graph is not None else ann.FLAT
-    manifest.app_version = __version__
-    manifest.n_chunks = len(chunks)
-    manifest.checksum_files(tmp)
-    manifest.save(tmp)
-    _fsync_tree(tmp)
-    final = index_dir / name
-    os.replace(tmp, final)
-    return final
+    model: str | None = None,
+    chunking: Chunking | None = None,
+    verify: bool = False,
+    backend: str | None = None,
+) -> Snapshot:
+    """Load the live index; refuse one that is missing, damaged or built differently."""
+    generation = open_generation(index_dir, model, chunking, verify, backend)
+    path, manifest = generation.path, generation.manifest
+    try:
+        order = generation.order()
+        vectors = generation.flat_index(order)
+        chunks = generation.chunks(order)
+        documents = generation.documents()
+        lexical = generation.lexical(order)
+        graph = generation.graph()
+    except (OSError, RuntimeError, ValueError, KeyError, TypeError, EOFError) as exc:
+        raise IndexCorruptError(f"Indekset i {path} kan ikke læses ({exc}). {_FIX}") from exc
+    n = len(chunks)
+    if vectors.ntotal != n or vectors.d != manifest.dim or len(lexical.ids) != n:
+        raise IndexCorruptError(f"Indeksets vektorer og tekststykker passer ikke sammen. {_FIX}")
+    if graph is not None and graph.ntotal != vectors.ntotal:
+        raise IndexCorruptError(f"Indeksets søgegraf og vektorer passer ikke sammen. {_FIX}")
+    return Snapshot(path, manifest, vectors, chunks, documents, lexical, graph)
 
 
 def swap_in(index_dir: Path, generation: Path) -> None:

@@ -85,8 +85,8 @@ def test_build_stores_graph_and_search_uses_it(tmp_path: Path, corpus_copy: Path
     assert snapshot.graph is not None and snapshot.graph.ntotal == report.chunks_total
     # Few vectors: the graph is exact, so dense results equal the flat index's.
     searcher = Searcher(snapshot, embedder)
-    order, scores = searcher._dense("digital ledelse i kommunen", None)
     vec = embedder.embed_queries(["digital ledelse i kommunen"])
+    order, scores = searcher._dense(vec, None)
     s_flat, i_flat = snapshot.vectors.search(vec, len(order))
     assert order == [int(i) for i in i_flat[0]]
     assert np.allclose([scores[i] for i in order], s_flat[0], atol=1e-5)
@@ -100,7 +100,7 @@ def test_small_build_has_no_graph(tmp_path: Path, corpus_copy: Path) -> None:
     assert not (current_path(settings.index_dir) / ann.ANN_FILE).exists()
 
 
-def test_incremental_build_rebuilds_graph_from_flat_vectors(
+def test_incremental_build_extends_the_graph_and_hides_removed_passages(
     tmp_path: Path, corpus_copy: Path
 ) -> None:
     settings = _settings(tmp_path, corpus_copy)
@@ -112,8 +112,20 @@ def test_incremental_build_rebuilds_graph_from_flat_vectors(
     report = build_index(settings, embedder, ann_params=params)
     assert report.removed and not report.full
     snapshot = load_snapshot(settings.index_dir)
-    graph_ids = set(faiss.vector_to_array(snapshot.graph.id_map).tolist())
-    assert graph_ids == set(snapshot.chunks)  # the removed document's vectors are gone
+    assert snapshot.graph is not None
+    graph_ids = set(faiss.vector_to_array(snapshot.graph.index.id_map).tolist())
+    live = graph_ids - set(snapshot.graph.deleted.tolist())
+    assert live == set(snapshot.chunks)  # the removed document's vectors are hidden
+    assert report.graph in {"link", "rebuild"}
+    vec = embedder.embed_queries(["digital ledelse"])
+    _, found = snapshot.graph.search(vec, len(snapshot.chunks))
+    assert set(found[0].tolist()) == set(snapshot.chunks)  # never a removed passage
+    # adding a document extends the graph instead of rebuilding it
+    (corpus_copy / "ny.txt").write_text("Droner over skolernes tage i Viborg.\n" * 20)
+    report = build_index(settings, embedder, ann_params=params)
+    assert report.graph in {"extend", "rebuild"} and report.added == ["ny.txt"]
+    snapshot = load_snapshot(settings.index_dir)
+    assert snapshot.graph is not None and snapshot.graph.ntotal == len(snapshot.chunks)
 
 
 def test_damaged_graph_file_is_refused(tmp_path: Path, corpus_copy: Path) -> None:

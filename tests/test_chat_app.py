@@ -209,7 +209,10 @@ def test_start_brings_a_stale_index_up_to_date(app: RunningApp, tmp_path: Path) 
     (settings.corpus_dir / "ny.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
     (settings.corpus_dir / VIBORG).unlink()
     second = chat_app.prepare(settings)
-    assert "ny.txt" in second.current().snapshot.documents and VIBORG not in second.current().snapshot.documents
+    assert (
+        "ny.txt" in second.current().snapshot.documents
+        and VIBORG not in second.current().snapshot.documents
+    )
 
 
 def test_start_without_a_corpus_exits_with_a_danish_message(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from base.settings import Settings
-from casechat.chat_view import highlight, relevance
+from casechat.cards import relevance
+from casechat.html_text import highlight
 from index.analyze import words
 from index.encoder import HashingEmbedder
 from index.fusion import Fusion

@@ -22,7 +22,7 @@ import pytest
 from conftest import VIBORG, casechat_command, copy_corpus
 from typer.testing import CliRunner
 
-import index.store
+import index.writer
 from base.settings import TEST_PAUSE_ENV, Settings
 from cli import app
 from index.build import build_index
@@ -156,7 +156,7 @@ def test_sigkill_at_each_point_keeps_the_old_index(
         elif point == "writing":
             (tmp,) = (settings.index_dir / n for n in new)
             assert tmp.name.endswith(".tmp")
-            assert (tmp / "vectors.faiss").is_file() and (tmp / "chunks.jsonl").is_file()
+            assert any(tmp.rglob("vectors.npy")) and any(tmp.rglob("chunks.jsonl"))
             assert not (tmp / MANIFEST).exists()
         else:
             (gen,) = (settings.index_dir / n for n in new)
@@ -187,7 +187,7 @@ def test_the_hook_does_nothing_unless_its_point_is_named(
     def no_sleep(seconds: float) -> None:
         raise AssertionError("paused")
 
-    monkeypatch.setattr(index.store.time, "sleep", no_sleep)
+    monkeypatch.setattr(index.writer.time, "sleep", no_sleep)
     monkeypatch.delenv(TEST_PAUSE_ENV, raising=False)
     pause_point("swap")
     monkeypatch.setenv(TEST_PAUSE_ENV, "writing")
@@ -207,8 +207,12 @@ def truncate(path: Path) -> None:
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
+def _seg(gen: Path) -> Path:
+    return sorted((gen / "segments").iterdir())[0]
+
+
 def damage_vectors(gen: Path, index_dir: Path) -> None:
-    truncate(gen / "vectors.faiss")
+    truncate(_seg(gen) / "vectors.npy")
 
 
 def damage_manifest(gen: Path, index_dir: Path) -> None:
@@ -222,11 +226,12 @@ def damage_manifest_types(gen: Path, index_dir: Path) -> None:
 
 
 def damage_chunks(gen: Path, index_dir: Path) -> None:
-    (gen / "chunks.jsonl").write_text('{"chunk_id": 1}\n', encoding="utf-8")
+    (_seg(gen) / "chunks.jsonl").write_text('{"chunk_id": 1}\n', encoding="utf-8")
 
 
 def delete_lexical(gen: Path, index_dir: Path) -> None:
-    shutil.rmtree(gen / "lexical")
+    for path in _seg(gen).glob("words.*"):
+        path.unlink()
 
 
 def garbage_pointer(gen: Path, index_dir: Path) -> None:

@@ -104,8 +104,9 @@ def test_manifest_fields(settings: Settings, fake_embedder: HashingEmbedder) -> 
         if p.is_file() and p.name != "manifest.json"
     }
     assert set(manifest.files) == files
-    assert {"vectors.faiss", "chunks.jsonl", "documents.jsonl"} <= files
-    assert any(f.startswith("lexical/") for f in files)
+    names = {f.rsplit("/", 1)[-1] for f in files if f.startswith("segments/")}
+    assert {"vectors.npy", "chunks.jsonl", "documents.jsonl", "words.npz", "ngrams.npz"} <= names
+    assert set(manifest.sizes) == files
     for rel, digest in manifest.files.items():
         assert file_sha256(snapshot.path / rel) == digest
 

@@ -65,6 +65,20 @@ class OnnxEmbedder:
             self.session = ort.InferenceSession(
                 str(folder / MODEL_FILES[backend]), options, providers=["CPUExecutionProvider"]
             )
+            self.query_session = self.session
+            if self.workers > 1:
+                # A question is one batch: on a separate session whose ORT pool uses every
+                # core (the weights are mapped, not copied). Its threads do not spin
+                # while waiting, so two questions at once share the cores without
+                # burning them, as under the load test.
+                query = ort.SessionOptions()
+                query.intra_op_num_threads = self.workers
+                query.inter_op_num_threads = 1
+                query.log_severity_level = 3
+                query.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                self.query_session = ort.InferenceSession(
+                    str(folder / MODEL_FILES[backend]), query, providers=["CPUExecutionProvider"]
+                )
         except Exception as exc:
             raise ModelError(
                 f"ONNX-modellen i {folder} kan ikke indlæses ({type(exc).__name__}: {exc}). "
@@ -83,14 +97,15 @@ class OnnxEmbedder:
         width = self.session.get_outputs()[0].shape[-1]
         self.dim = width if isinstance(width, int) else int(self.run(["x"]).shape[1])
 
-    def _batch(self, encodings: list) -> np.ndarray:
+    def _batch(self, encodings: list, session=None) -> np.ndarray:
         width = max(len(e.ids) for e in encodings)
         ids = np.full((len(encodings), width), self.pad_id, dtype=np.int64)
         mask = np.zeros((len(encodings), width), dtype=np.int64)
         for row, enc in enumerate(encodings):
             ids[row, : len(enc.ids)] = enc.ids
             mask[row, : len(enc.ids)] = 1
-        out = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        run = (session or self.session).run
+        out = run(None, {"input_ids": ids, "attention_mask": mask})[0]
         return normalize(out)
 
     def run(self, texts: list[str], progress: Progress | None = None) -> np.ndarray:
@@ -137,4 +152,7 @@ class OnnxEmbedder:
         """(n, dim) float32 unit vectors for questions."""
         if not texts:
             return np.zeros((0, self.dim), np.float32)
+        if len(texts) == 1:  # one question: one run on the all-core query session
+            encoding = self.tokenizer.encode(self.query_prompt + texts[0])
+            return self._batch([encoding], self.query_session)
         return self.run([self.query_prompt + t for t in texts])

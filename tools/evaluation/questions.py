@@ -11,13 +11,20 @@ from base.errors import CasechatError
 
 @dataclass(frozen=True)
 class Question:
-    """One line of the question file; extra fields are kept only as `kind`."""
+    """One line of the question file; extra fields are kept only as `kind`.
+
+    A question is judged by its `answers` (verbatim snippets: a passage that
+    contains one is relevant) or, as IR test collections do, by `relevant_docs`
+    (source file names as `search --json` gives them: every passage of those
+    documents is relevant). Snippets win where a question has both.
+    """
 
     id: str
     question: str
     answers: tuple[str, ...] = ()
     unanswerable: bool = False
     kind: str = ""
+    relevant_docs: tuple[str, ...] = ()
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -41,6 +48,7 @@ def load_questions(path: Path) -> list[Question]:
                 answers=tuple(str(a) for a in rec.get("answers") or ()),
                 unanswerable=bool(rec.get("unanswerable", False)),
                 kind=str(rec.get("kind") or ""),
+                relevant_docs=tuple(str(d) for d in rec.get("relevant_docs") or ()),
             )
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             raise CasechatError(

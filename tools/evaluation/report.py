@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tools.evaluation.metrics import CUTOFFS, percentile
+from tools.evaluation.metrics import CUTOFFS, answers_in, percentile
 
 #: The keys of one mode's JSON report, in order.
 JSON_KEYS = (
@@ -22,6 +22,11 @@ JSON_KEYS = (
     "abstain_answerable",
     "p50_ms",
     "p95_ms",
+    "refused_answerable",
+    "flagged_unanswerable",
+    "confident_answerable",
+    "sentence@1",
+    "by_kind",
     "per_question",
 )
 
@@ -37,6 +42,13 @@ class Outcome:
     rank: int | None  # first answering passage in the top k, before abstention
     abstained: bool
     latency_ms: float
+    verdict: str = ""  # answer, nearest or none
+    short_answer: str = ""  # the quoted sentences shown as "Kort svar"
+    answers: tuple[str, ...] = ()  # the question's snippets, for sentence@1
+
+    @property
+    def sentence_hit(self) -> bool:
+        return bool(self.short_answer) and answers_in(self.short_answer, self.answers)
 
 
 @dataclass
@@ -65,6 +77,37 @@ class Report:
     def abstain_answerable(self) -> float:
         return _share([o.abstained for o in self.outcomes if o.scored])
 
+    @property
+    def confident_answerable(self) -> float:
+        return _share([o.verdict == "answer" for o in self.outcomes if o.scored])
+
+    @property
+    def flagged_unanswerable(self) -> float:
+        return _share([o.verdict in ("nearest", "none") for o in self.outcomes if o.unanswerable])
+
+    @property
+    def sentence_at_1(self) -> float:
+        return _share([o.sentence_hit for o in self.outcomes if o.scored and o.answers])
+
+    def by_kind(self) -> dict[str, dict[str, float]]:
+        """Recall@5, MRR@10 and verdict shares per question kind (answerable ones)."""
+        kinds: dict[str, list[Outcome]] = {}
+        for o in self.outcomes:
+            if o.scored:
+                kinds.setdefault(o.kind or "-", []).append(o)
+        return {
+            kind: {
+                "n": len(group),
+                "recall@5": round(_share([o.rank is not None and o.rank <= 5 for o in group]), 4),
+                "mrr@10": round(
+                    sum(1 / o.rank for o in group if o.rank and o.rank <= 10) / len(group), 4
+                ),
+                "confident": round(_share([o.verdict == "answer" for o in group]), 4),
+                "refused": round(_share([o.verdict == "none" for o in group]), 4),
+            }
+            for kind, group in sorted(kinds.items())
+        }
+
     def latency(self, q: float) -> float:
         return percentile([o.latency_ms for o in self.outcomes], q)
 
@@ -78,10 +121,22 @@ class Report:
             abstain_answerable=round(self.abstain_answerable, 4),
             p50_ms=round(self.latency(50), 1),
             p95_ms=round(self.latency(95), 1),
+            refused_answerable=round(self.abstain_answerable, 4),
+            flagged_unanswerable=round(self.flagged_unanswerable, 4),
+            confident_answerable=round(self.confident_answerable, 4),
+            by_kind=self.by_kind(),
             per_question=[
-                {"id": o.id, "rank": o.rank, "abstained": o.abstained} for o in self.outcomes
+                {
+                    "id": o.id,
+                    "rank": o.rank,
+                    "abstained": o.abstained,
+                    "verdict": o.verdict,
+                    "short_answer": o.short_answer,
+                }
+                for o in self.outcomes
             ],
         )
+        out["sentence@1"] = round(self.sentence_at_1, 4)
         return {key: out[key] for key in JSON_KEYS}
 
 
@@ -107,6 +162,9 @@ def render(reports: Sequence[Report], console=None) -> None:
         *(f"{r.abstain_unanswerable:.2f}" for r in reports),
     )
     table.add_row("afstår, besvarbare", *(f"{r.abstain_answerable:.2f}" for r in reports))
+    table.add_row("sikre svar, besvarbare", *(f"{r.confident_answerable:.2f}" for r in reports))
+    table.add_row("markeret, ubesvarbare", *(f"{r.flagged_unanswerable:.2f}" for r in reports))
+    table.add_row("sentence@1 (kort svar)", *(f"{r.sentence_at_1:.2f}" for r in reports))
     table.add_section()
     table.add_row("søgetid p50 (ms)", *(f"{r.latency(50):.0f}" for r in reports))
     table.add_row("søgetid p95 (ms)", *(f"{r.latency(95):.0f}" for r in reports))
@@ -123,7 +181,7 @@ def render(reports: Sequence[Report], console=None) -> None:
     ]
     if flawed:
         detail = Table(
-            title="Spørgsmål, der ikke blev fundet på plads 1 eller fik forkert afståelse"
+            title="Spørgsmål, der ikke blev fundet på plads 1 eller ikke fik et sikkert svar"
         )
         detail.add_column("id")
         detail.add_column("type")
@@ -133,19 +191,23 @@ def render(reports: Sequence[Report], console=None) -> None:
             first = reports[0].outcomes[i]
             detail.add_row(first.id, first.kind, *(_cell(r.outcomes[i]) for r in reports))
         console.print(detail)
-        console.print("Plads = første svarende tekststykke; '–' = ikke i top k; * = afstod.")
+        console.print(
+            "Plads = første svarende tekststykke; '–' = ikke i top k; * = afstod; ~ = nærmeste."
+        )
     rest = len(reports[0].outcomes) - len(flawed)
     console.print(f"De øvrige {rest} spørgsmål: fundet på plads 1 (eller rigtigt afstået) i alle.")
 
 
 def _flawed(o: Outcome) -> bool:
     if o.unanswerable:
-        return not o.abstained
-    return o.scored and (o.rank != 1 or o.abstained)
+        return o.verdict == "answer"
+    return o.scored and (o.rank != 1 or o.verdict != "answer")
+
+
+_MARK = {"none": "*", "nearest": "~"}
 
 
 def _cell(o: Outcome) -> str:
-    mark = "*" if o.abstained else ""
     if o.unanswerable:
-        return "afstod" if o.abstained else "svarede"
-    return ("–" if o.rank is None else str(o.rank)) + mark
+        return {"none": "afstod", "nearest": "nærmeste"}.get(o.verdict, "svarede")
+    return ("–" if o.rank is None else str(o.rank)) + _MARK.get(o.verdict, "")

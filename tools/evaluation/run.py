@@ -4,8 +4,13 @@ Ranking metrics are computed over the answerable questions on the ranking
 *before* abstention (how good the ranking is); whether the system rightly
 says "nothing found" is reported apart:
 
-- ``abstain_unanswerable``: share of unanswerable questions where it abstained (want high);
-- ``abstain_answerable``: share of answerable questions it wrongly abstained on (want low).
+- ``abstain_unanswerable``: share of unanswerable questions with verdict ``none`` (want high);
+- ``abstain_answerable``: share of answerable questions with verdict ``none`` (want low);
+- ``refused_answerable`` (= abstain_answerable), ``confident_answerable`` (answerable
+  questions with verdict ``answer``) and ``flagged_unanswerable`` (unanswerable ones with
+  verdict ``nearest`` or ``none``);
+- ``sentence@1``: share of answerable questions with snippets whose short answer
+  contains one of them (case and whitespace ignored).
 
 A question whose answer snippets match no passage in the index is an error in
 the question set: it is left out of the metrics and reported as a warning.
@@ -25,11 +30,23 @@ from tools.evaluation.report import Outcome, Report
 
 def check_answers(searcher: Searcher, questions: Sequence[Question]) -> tuple[dict, list[str]]:
     """Relevant chunk ids per answerable question, and warnings about the question set."""
-    passages = Passages({cid: c.text for cid, c in searcher.snapshot.chunks.items()})
+    chunks = searcher.snapshot.chunks
+    passages = Passages({cid: c.text for cid, c in chunks.items()})
     relevant: dict[str, set[int]] = {}
     problems = []
     for q in questions:
         if q.unanswerable:
+            continue
+        if q.relevant_docs and not q.answers:
+            docs = set(q.relevant_docs)
+            ids = {cid for cid, c in chunks.items() if c.source in docs}
+            if ids:
+                relevant[q.id] = ids
+            else:
+                problems.append(
+                    f"{q.id}: ingen af dokumenterne {sorted(docs)} er i indekset; "
+                    "spørgsmålet tælles ikke med."
+                )
             continue
         ids = passages.relevant(q.answers)
         if not ids:
@@ -74,6 +91,9 @@ def evaluate(
                 rank=first_relevant_rank(ranking, relevant[q.id]) if scored else None,
                 abstained=result.abstained,
                 latency_ms=latency,
+                verdict=result.verdict,
+                short_answer=" ".join(quote.text for quote in result.short_answer),
+                answers=q.answers,
             )
         )
     return Report(mode, k, ranking_metrics(relevant, rankings), outcomes, problems)

@@ -1,0 +1,91 @@
+"""Plain HTML pieces of the web chat: escaping, highlighting, dates, pages and links.
+
+Every piece of text that comes from a document or a question goes through
+`escape` before it meets any markup. casechat/cards.py and casechat/chat_view.py
+build the chat's HTML from these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from collections.abc import Iterable
+
+from index.analyze import words
+from ingest.document import Chunk, Document
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_MONTHS = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+
+def escape(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def question_terms(question: str) -> frozenset[str]:
+    """The question's content words as the keyword index sees them (stemmed, æøå-folded)."""
+    return frozenset(words(question))
+
+
+def highlight(text: str, terms: Iterable[str]) -> str:
+    """Escaped `text` with each whole word whose index term is in `terms` wrapped in <mark>.
+
+    Both sides go through `index.analyze.words`, so "lederne" matches "ledernes"
+    and "kobenhavn" matches "København"; stop words and one-character tokens
+    ("1", list numbers) never match.
+    """
+    terms = frozenset(terms)
+    out: list[str] = []
+    cursor = 0
+    for match in _TOKEN.finditer(text):
+        token_terms = words(match.group()) if len(match.group()) > 1 else []
+        if token_terms and terms.intersection(token_terms):
+            out.append(escape(text[cursor : match.start()]))
+            out.append(f"<mark>{escape(match.group())}</mark>")
+            cursor = match.end()
+    out.append(escape(text[cursor:]))
+    return "".join(out)
+
+
+def danish_date(iso: str | None) -> str:
+    """'2017-11-07' -> '7. november 2017'; anything else is shown as written."""
+    if not iso:
+        return "uden dato"
+    found = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso.strip())
+    if not found or not 1 <= int(found.group(2)) <= 12:
+        return iso
+    year, month, day = found.groups()
+    return f"{int(day)}. {_MONTHS[int(month) - 1]} {year}"
+
+
+def case_label(chunk: Chunk, document: Document) -> str:
+    """The case a passage is about: its municipalities ("Glostrup og Albertslund"), else the
+    document's own municipalities, else the document title."""
+    munis = list(chunk.municipalities or document.meta.municipalities)
+    if not munis:
+        return document.meta.title
+    return munis[0] if len(munis) == 1 else ", ".join(munis[:-1]) + " og " + munis[-1]
+
+
+def pages_label(chunk: Chunk) -> str:
+    """ "s. 12" or "s. 12–13" for a passage of a paged document ("" otherwise)."""
+    if chunk.page_start is None:
+        return ""
+    if chunk.page_end is None or chunk.page_end == chunk.page_start:
+        return f"s. {chunk.page_start}"
+    return f"s. {chunk.page_start}–{chunk.page_end}"
+
+
+def document_id(source: str) -> str:
+    """A document's id in links to its original file: never a path from a request."""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+
+
+def original_link(chunk: Chunk, document: Document) -> str:
+    """The address of the original file, opened at the passage's page where it has one."""
+    page = f"#page={chunk.page_start}" if chunk.page_start and document.format == "pdf" else ""
+    return f"/dokument/{document_id(document.source)}{page}"

@@ -1,0 +1,74 @@
+"""What the chat's server serves beside the chat: the HTTP API at /api and MCP at /mcp.
+
+Gradio creates its FastAPI app inside `launch`, so the routes are added by a
+lifespan handler passed to it (`launch(app_kwargs=...)`): it runs once the app
+exists and before the first request, puts `/api` and `/mcp` in front of
+Gradio's own routes, and keeps the MCP session manager running as long as the
+server does. `chat_app.serve()` and `launch()` are otherwise unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, replace
+
+from fastapi import FastAPI
+from starlette.routing import Mount
+
+from base.settings import Settings
+from casechat.api import create_api
+from casechat.feedback import FeedbackLog
+from casechat.live_index import SearcherSource
+from casechat.mcp_server import build_mcp
+
+log = logging.getLogger("casechat.server")
+
+API_PATH = "/api"
+MCP_PATH = "/mcp"
+
+
+@dataclass
+class Extras:
+    """The API and MCP server for one chat: the same searcher source as its Responder."""
+
+    source: SearcherSource
+    feedback: FeedbackLog
+    mcp: bool = True
+
+    @classmethod
+    def for_source(cls, source: SearcherSource) -> Extras:
+        """Extras whose feedback file follows the source's settings (a LiveIndex), else the
+        environment's, with the index folder the searcher was loaded from."""
+        settings = getattr(source, "settings", None)
+        if not isinstance(settings, Settings):
+            index_dir = source.current().snapshot.path.parent
+            settings = replace(Settings.from_env(), index_dir=index_dir)
+        return cls(source, FeedbackLog(settings.feedback_path))
+
+    def lifespan(self, host: str) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+        """The handler that mounts /api and /mcp on Gradio's app when the server starts."""
+
+        @asynccontextmanager
+        async def mount(app: FastAPI) -> AsyncIterator[None]:
+            routes = [Mount(API_PATH, app=create_api(self.source, self.feedback))]
+            mcp_app = None
+            if self.mcp:
+                # Loopback hosts get the SDK's DNS-rebinding protection (Host/Origin checks).
+                mcp_app = build_mcp(self.source).streamable_http_app(
+                    streamable_http_path=MCP_PATH, host=host
+                )
+                routes.extend(mcp_app.routes)
+            app.router.routes[:0] = routes  # before Gradio's routes: ours win on /api, /mcp
+            if mcp_app is None:
+                yield
+                return
+            async with mcp_app.router.lifespan_context(mcp_app):
+                yield
+
+        return mount
+
+    def app_kwargs(self, host: str) -> dict:
+        """Keyword arguments for `gr.Blocks.launch(app_kwargs=...)`."""
+        return {"lifespan": self.lifespan(host)}
