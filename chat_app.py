@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable
 
 # Gradio reads this when it starts: no telemetry, no version check over the network.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -308,10 +309,17 @@ def _log_to_terminal() -> None:
         logger.setLevel(logging.INFO)
 
 
-def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Prepare the index, then serve the chat until Ctrl+C (called by `casechat chat`)."""
+def launch(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    embedder: Callable[[], Embedder] | None = None,
+) -> None:
+    """Prepare the index, then serve the chat until Ctrl+C (called by `casechat chat`).
+
+    `embedder` returns the model when it is already loading (cli.py preloads it)."""
     _log_to_terminal()
-    demo = build_app(prepare(settings))
+    demo = build_app(prepare(settings, embedder() if embedder else None))
     url = serve(demo, host, port, block=False)
     console = Console(stderr=True)
     console.print(f"Webchatten kører på [bold]{url}[/] (Ctrl+C stopper)")

@@ -107,19 +107,33 @@ def search(
         sys.stdout.write("\n")
         if result.abstained:
             typer.echo("Ingen relevante tekststykker fundet.", err=True)
+        elif notices(result):
+            typer.echo(notices(result), err=True)
         return
+    _print_answer(result)
+
+
+def _print_answer(result) -> None:
+    """The answer as plain text: a note, the short answer, then each passage with its source."""
+    from casechat.html_text import case_label, pages_label
+    from casechat.wording import notices
+
     note = notices(result)
     if note:
         typer.echo(note)
     if result.abstained:
         typer.echo("Jeg fandt ingen tekststykker i casene, der besvarer spørgsmålet.")
         return
+    if result.short_answer:
+        quotes = " ".join(f"»{q.text}« [{q.rank}]" for q in result.short_answer)
+        typer.echo(f"Kort svar: {quotes}\n")
     for hit in result.hits:
-        where = hit.chunk.title + (f" › {hit.chunk.section}" if hit.chunk.section else "")
-        typer.echo(
-            f"[{hit.rank}] {where}  ({hit.chunk.source}, tegn {hit.chunk.start}–{hit.chunk.end})"
-        )
-        typer.echo(hit.chunk.text + "\n")
+        chunk = hit.chunk
+        case = case_label(chunk, hit.document)
+        where = case + (f" › {chunk.section}" if chunk.section else "")
+        place = ", ".join(filter(None, [pages_label(chunk), f"tegn {chunk.start}–{chunk.end}"]))
+        typer.echo(f"[{hit.rank}] {where}  ({chunk.source}, {place})")
+        typer.echo(chunk.text + "\n")
 
 
 def _export_format(fmt: str | None, out: Path | None, as_json: bool) -> str:
@@ -195,10 +209,20 @@ def chat(
     index_dir: IndexDir = None,
 ) -> None:
     """Start webchatten i browseren (bygger indekset først, hvis det mangler)."""
-    import chat_app
+    import gc
+
+    from index.encoder.preload import preload_embedder
+
+    settings = _settings(index_dir)
+    embedder = preload_embedder(settings.model)  # loads while Gradio is imported
+    gc.disable()  # the cyclic collector makes Gradio's import ~1.5x slower, for nothing
+    try:
+        import chat_app
+    finally:
+        gc.enable()
 
     try:
-        chat_app.launch(_settings(index_dir), host=host, port=port)
+        chat_app.launch(settings, host=host, port=port, embedder=embedder.result)
     except CasechatError as exc:
         _fail(exc)
 

@@ -87,7 +87,8 @@ def render_card(hit: Hit, number: int, terms: Iterable[str], fusion: Fusion | No
     label, basis = relevance(hit, fusion)
     level = strength(hit.score, hit.rank, fusion).level
     return (
-        f'<div class="cc-card" data-source="{escape(chunk.source)}" data-chunk="{chunk.chunk_id}">'
+        f'<div class="cc-card" data-source="{escape(chunk.source)}" '
+        f'data-chunk="{chunk.chunk_id}" id="cc-{chunk.chunk_id}">'
         f'<div class="cc-head"><span class="cc-num">[{number}]</span> '
         f'<span class="cc-title">{escape(card_title(chunk, document))}</span> '
         f'<span class="cc-rel cc-rel-{level}" title="{escape(basis)}">Relevans: {label}</span>'

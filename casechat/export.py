@@ -64,7 +64,9 @@ def turn_from(question: str, result: SearchResult | None, message: str = "") -> 
     if result is None:
         return Turn(question=question, notice=message)
     number = {h.rank: n for n, h in enumerate(result.hits, start=1)}
-    short = tuple(f"{q.text} [{number.get(q.rank, q.rank)}]" for q in result.short_answer)
+    short = tuple(
+        f"{q.text.lstrip('-•*– ')} [{number.get(q.rank, q.rank)}]" for q in result.short_answer
+    )
     citations = tuple(
         Citation(
             number=n,

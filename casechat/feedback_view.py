@@ -69,9 +69,9 @@ FEEDBACK_JS = r"""() => {
     bar.className = 'cc-vote';
     bar.innerHTML = '<span>Var passagen nyttig?</span>'
       + '<button type="button" data-vote="up" aria-pressed="false" title="Ja, nyttig"'
-      + ' aria-label="Nyttig passage">👍</button>'
+      + ' aria-label="Nyttig passage">👍 Ja</button>'
       + '<button type="button" data-vote="down" aria-pressed="false" title="Nej, ikke nyttig"'
-      + ' aria-label="Ikke nyttig passage">👎</button>'
+      + ' aria-label="Ikke nyttig passage">👎 Nej</button>'
       + '<span class="cc-vote-status" role="status"></span>';
     bar.addEventListener('click', (event) => {
       const button = event.target.closest('button[data-vote]');

@@ -51,7 +51,12 @@ def library_tab(
         label="Søg i listen", placeholder="Titel, fil, kommune …", elem_id="dok-soeg"
     )
     table = gr.Dataframe(
-        headers=COLUMNS, interactive=False, wrap=True, elem_id="dok-liste", max_height=420
+        headers=COLUMNS,
+        interactive=False,
+        wrap=True,
+        elem_id="dok-liste",
+        max_height=420,
+        column_widths=["24%", "18%", "11%", "8%", "6%", "5%", "6%", "9%", "13%"],
     )
     login = gr.State(None)
     staged = gr.State({})
@@ -193,7 +198,7 @@ def library_tab(
         editor_of(session, request)
         return store_meta(kept, key, t, m, d, k), message("Metadata er gemt for filen.")
 
-    @handler(4)
+    @handler(5)
     def on_add(key, t, m, d, k, replace_ok, kept, session, request: gr.Request):
         editor = editor_of(session, request)
         if not kept:
@@ -212,7 +217,8 @@ def library_tab(
         if done:
             lines.append("Indekset opdateres i baggrunden; chatten svarer imens fra det nuværende.")
         box = message("\n".join(lines + problems), "warn" if problems else "ok")
-        return left, None if not left else gr.skip(), "" if not left else gr.skip(), box
+        clear = gr.skip() if left else None
+        return left, clear, clear or "", progress(builder.state()), box
 
     @handler(3)
     def on_remove_ask(source, session, request: gr.Request):
@@ -222,7 +228,7 @@ def library_tab(
         text = f"Fjern {source}? Det flyttes til papirkurven og kan gendannes."
         return source, gr.Row(visible=True), message(text, "warn")
 
-    @handler(3)
+    @handler(4)
     def on_remove_yes(source, asked, session, request: gr.Request):
         editor = editor_of(session, request)
         if not source or source != asked:
@@ -230,22 +236,23 @@ def library_tab(
         change = library.remove(source, editor)
         builder.request([change.name])
         text = f"Fjernet: {change.name} ligger i papirkurven. Indekset opdateres i baggrunden."
-        return None, gr.Row(visible=False), message(text)
+        return None, gr.Row(visible=False), progress(builder.state()), message(text)
 
-    @handler(1)
+    @handler(2)
     def on_restore(entry_id, session, request: gr.Request):
         editor = editor_of(session, request)
         if not entry_id:
             raise CasechatError("Vælg det dokument i papirkurven, der skal gendannes.")
         change = library.restore(entry_id, editor)
         builder.request([change.name])
-        return message(f"Gendannet: {change.name}. Indekset opdateres i baggrunden.")
+        text = f"Gendannet: {change.name}. Indekset opdateres i baggrunden."
+        return progress(builder.state()), message(text)
 
-    @handler(1)
+    @handler(2)
     def on_rebuild(session, request: gr.Request):
         editor_of(session, request)
         builder.request()
-        return message("Indekset opdateres i baggrunden.")
+        return progress(builder.state()), message("Indekset opdateres i baggrunden.")
 
     view = [status, table, remove_pick, restore_pick, munis, docs, seen]
     watch = [seen, query, munis, docs]
@@ -259,12 +266,13 @@ def library_tab(
     upload.upload(on_upload, [upload, login], [staged, upload_result, *form, notice], **PRIVATE)
     pick.input(on_pick, [pick, staged], [title, meta_munis, date, kind, notice], **PRIVATE)
     save_meta.click(on_save_meta, [*form, staged, login], [staged, notice], **PRIVATE)
-    added = [staged, upload, upload_result, notice]
+    added = [staged, upload, upload_result, status, notice]
     add.click(on_add, [*form, replace, staged, login], added, **PRIVATE)
     asking = [pending_removal, confirm_row, notice]
     remove.click(on_remove_ask, [remove_pick, login], asking, **PRIVATE)
-    confirm.click(on_remove_yes, [remove_pick, pending_removal, login], asking, **PRIVATE)
+    removed = [pending_removal, confirm_row, status, notice]
+    confirm.click(on_remove_yes, [remove_pick, pending_removal, login], removed, **PRIVATE)
     cancel.click(lambda: (None, gr.Row(visible=False), ""), None, asking, **PRIVATE)
-    restore.click(on_restore, [restore_pick, login], notice, **PRIVATE)
-    rebuild.click(on_rebuild, login, notice, **PRIVATE)
+    restore.click(on_restore, [restore_pick, login], [status, notice], **PRIVATE)
+    rebuild.click(on_rebuild, login, [status, notice], **PRIVATE)
     return builder

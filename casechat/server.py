@@ -1,4 +1,5 @@
-"""What the chat's server serves beside the chat: the HTTP API at /api and MCP at /mcp.
+"""What the chat's server serves beside the chat: the HTTP API at /api, MCP at /mcp and
+the original documents at /dokument/<id> (casechat/originals.py).
 
 Gradio creates its FastAPI app inside `launch`, so the routes are added by a
 lifespan handler passed to it (`launch(app_kwargs=...)`): it runs once the app
@@ -12,7 +13,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.routing import Mount
@@ -22,6 +24,7 @@ from casechat.api import create_api
 from casechat.feedback import FeedbackLog
 from casechat.live_index import SearcherSource
 from casechat.mcp_server import build_mcp
+from casechat.originals import original_route
 
 log = logging.getLogger("casechat.server")
 
@@ -36,6 +39,8 @@ class Extras:
     source: SearcherSource
     feedback: FeedbackLog
     mcp: bool = True
+    #: Where the originals behind the citations are served from (/dokument/<id>).
+    corpus_dir: Path = field(default_factory=lambda: Settings.from_env().corpus_dir)
 
     @classmethod
     def for_source(cls, source: SearcherSource) -> Extras:
@@ -45,14 +50,17 @@ class Extras:
         if not isinstance(settings, Settings):
             index_dir = source.current().snapshot.path.parent
             settings = replace(Settings.from_env(), index_dir=index_dir)
-        return cls(source, FeedbackLog(settings.feedback_path))
+        return cls(source, FeedbackLog(settings.feedback_path), corpus_dir=settings.corpus_dir)
 
     def lifespan(self, host: str) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
         """The handler that mounts /api and /mcp on Gradio's app when the server starts."""
 
         @asynccontextmanager
         async def mount(app: FastAPI) -> AsyncIterator[None]:
-            routes = [Mount(API_PATH, app=create_api(self.source, self.feedback))]
+            routes = [
+                Mount(API_PATH, app=create_api(self.source, self.feedback)),
+                original_route(self.source, self.corpus_dir),
+            ]
             mcp_app = None
             if self.mcp:
                 # Loopback hosts get the SDK's DNS-rebinding protection (Host/Origin checks).

@@ -9,8 +9,11 @@ made at the edges (the chat and the CLI), never here.
   passages) are no higher than the levels measured at build time for everyday
   questions on other subjects, plus half the gap to questions from the corpus
   itself (index/calibrate.py); for a question in the corpus' language, its
-  words must also be mostly missing from the best passages. An index without
+  words must also be mostly unknown to the index. An index without
   calibration falls back to the model's fixed cosine floor (reason ``far``).
+  "Mostly missing" means: most of the question's (IDF-weighted) words occur in
+  no passage at all – a short keyword question whose words the documents use
+  is never judged far, however low its cosines.
   Reason ``nothing``: no passage was ranked at all.
 - ``nearest``: the closest passages are shown with a note, because the cases
   may not answer exactly this. Reason ``names``: the question names something
@@ -38,7 +41,7 @@ ANSWER = "answer"
 NEAREST = "nearest"
 NONE = "none"
 VERDICTS = (ANSWER, NEAREST, NONE)
-#: A question whose words are mostly found is never judged far from the corpus.
+#: A question most of whose words the index has is never judged far from the corpus.
 OFFTOPIC_MAX_COVERAGE = 0.5
 
 
@@ -60,6 +63,8 @@ class Evidence:
     #: The question asks for a number, an amount or a time that none of the best passages
     #: holds (index/answer_type.py).
     detail_missing: bool = False
+    #: IDF-weighted share of the question's words that the index has at all.
+    known_share: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,9 @@ class AbstainRule:
     min_coverage: float = 0.25
     evidence_depth: int = 3
     unknown_names: bool = True
+    #: Judge questions far from the corpus by the index's calibration (verdict none);
+    #: off, or without calibration, the fixed floor `min_dense` judges.
+    offtopic: bool = True
 
     def decide(
         self,
@@ -113,9 +121,9 @@ class AbstainRule:
     ) -> tuple[str, str]:
         words_count = not ev.english
         if mode != "bm25":
-            if far_below is not None and ev.domain is not None:
+            if self.offtopic and far_below is not None and ev.domain is not None:
                 top, domain = far_below
-                mostly_missing = not words_count or ev.coverage < OFFTOPIC_MAX_COVERAGE
+                mostly_missing = not words_count or ev.known_share < OFFTOPIC_MAX_COVERAGE
                 if ev.dense_top <= top and ev.domain <= domain and mostly_missing:
                     return NONE, "offtopic"
             elif ev.dense_top < self.min_dense:

@@ -79,6 +79,16 @@ class Evidencer:
         hit = sum(w for t, w in weight.items() if t in found or stands_for.get(t, {""}) <= found)
         return float(hit / total) if total else 0.0
 
+    def known_share(self, query: str, expansions: list[Expansion]) -> float:
+        """IDF-weighted share of the question's words that the index has at all (in any
+        passage, or through their compound parts or mended spelling)."""
+        lex = self.snapshot.lexical
+        expanded = {e.word for e in expansions}
+        weight = {t: np.log(1 + self.n_docs / (1 + lex.doc_freq(t))) for t in set(words(query))}
+        total = sum(weight.values())
+        known = sum(w for t, w in weight.items() if lex.doc_freq(t) > 0 or t in expanded)
+        return float(known / total) if total else 0.0
+
     def unknown_names(self, query: str) -> tuple[str, ...]:
         """Names in the question (see `analyze.names`) with a word no passage contains."""
         lex = self.snapshot.lexical
@@ -145,6 +155,7 @@ class Evidencer:
             domain=domain,
             anchored=bool(unknown) and bool(self.known_subjects(query)),
             detail_missing=self.detail_missing(query, best),
+            known_share=self.known_share(query, expansions),
         )
         far = self.calibration.none_below(english) if self.calibration is not None else None
         return rule.decide(mode, evidence, ranked=bool(ranked), far_below=far)

@@ -284,8 +284,8 @@ class Searcher:
                 ranked = self._rerank_by_sentence(query, ranked)
             if self.fusion.same_document < 1.0:
                 chunks = self.snapshot.chunks
-                sources = {cid: chunks[cid].source for cid, _ in ranked}
-                ranked = diversify(ranked, sources, self.fusion.same_document)
+                source_of = {cid: chunks[cid].source for cid, _ in ranked}
+                ranked = diversify(ranked, source_of, self.fusion.same_document)
         t3 = time.perf_counter()
         timings = dict(
             dense_ms=(t1 - t0) * 1e3, lexical_ms=(t2 - t1) * 1e3, fuse_ms=(t3 - t2) * 1e3

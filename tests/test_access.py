@@ -22,12 +22,11 @@ from base.settings import ROOT, Settings
 from casechat.answer import GENERIC_ERROR, NO_PASSAGES
 from casechat.chat_view import CONTEXT_MISSING
 from cli import app as cli
-from tools.loadtest import ask, free_port
-from index.search import open_searcher
 from index.build import build_index
 from index.encoder import HashingEmbedder
-from index.search import Searcher
+from index.search import Searcher, open_searcher
 from index.store import current_path
+from tools.loadtest import ask, free_port
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:gradio.queueing")
 
@@ -97,7 +96,7 @@ def test_every_way_to_start_the_chat_defaults_to_loopback(monkeypatch: pytest.Mo
     assert "[default: 127.0.0.1]" in CliRunner().invoke(cli, ["chat", "--help"]).output
 
     calls = []
-    monkeypatch.setattr(chat_app, "launch", lambda settings, host, port: calls.append(host))
+    monkeypatch.setattr(chat_app, "launch", lambda settings, host, port, **_: calls.append(host))
     assert CliRunner().invoke(cli, ["chat"]).exit_code == 0  # `casechat chat`
     assert chat_app.main([]) == 0  # `python chat_app.py`
     assert calls == ["127.0.0.1", "127.0.0.1"]

@@ -30,6 +30,14 @@ ARGS = [
 ]
 ARTIFACTS = ROOT / "test-artifacts"
 APPLE_CAKE = "Hvad er opskriften på æblekage?"
+VEJLE = "Vi er i Vejle og vil lave et lederforløb – hvad gjorde Viborg?"
+
+
+def _municipality(meta: str) -> str:
+    """The "Kommune: …" part of a card's meta line."""
+    return next((part for part in meta.split("·") if "Kommune:" in part), "")
+
+
 TIMINGS: list[dict] = []
 LOCAL = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]|^(data|blob|about):")
 
@@ -144,7 +152,7 @@ def test_markup_in_question_and_document_is_shown_as_text(page, fake_app: Runnin
     answer = ask(page, question, "fake: <script> question")
     shot(page, "fake-script-question")
     assert page.locator('#samtale [data-testid="user"]').last.inner_text().strip() == question
-    assert HOSTILE_TITLE in card_texts(answer, ".cc-title")
+    assert any(HOSTILE_TITLE in meta for meta in card_texts(answer, ".cc-meta"))
     assert "&lt;script&gt;alert(3)" in answer.inner_text()  # the entity, not a tag
     assert page.locator("#samtale script, #samtale img, #samtale b:has-text('fed')").count() == 0
     page.wait_for_timeout(500)
@@ -204,11 +212,15 @@ def test_odense_question_with_the_real_model(page, real_app: RunningApp) -> None
     shot(page, "real-odense-answer")
     titles, metas = card_texts(answer, ".cc-title"), card_texts(answer, ".cc-meta")
     texts = card_texts(answer, ".cc-text")
-    odense = [
-        i for i, m in enumerate(metas) if "Odense" in m.split("·")[0] and "Odense" in texts[i]
-    ]
-    assert odense, metas
-    assert titles[odense[0]] == KL_TITLE
+    # The cards are titled with the case (the KL report's Odense case), the report's title
+    # is in the meta line, and a short answer is quoted above them.
+    odense = [i for i, t in enumerate(titles) if t.startswith("Odense ›")]
+    assert odense, titles
+    assert KL_TITLE in metas[odense[0]]
+    short = answer.locator(".cc-short")
+    assert short.count() == 1 and "Kort svar:" in short.inner_text()
+    quoted = short.locator(".cc-quote").first.inner_text().strip()
+    assert any(quoted in text for text in texts)  # word for word from a shown passage
 
     pick(page, "kilde", f"[{odense[0] + 1}]")
     page.click("#vis-kontekst")
@@ -221,7 +233,7 @@ def test_odense_question_with_the_real_model(page, real_app: RunningApp) -> None
     pick(page, "kommuner", "Odense")
     answer = ask(page, "Hvordan er lederne blevet klædt på til digitalisering?", "real: filter")
     metas = card_texts(answer, ".cc-meta")
-    assert metas and all("Odense" in m.split("·")[0] for m in metas)
+    assert metas and all("Odense" in _municipality(m) for m in metas)
     shot(page, "real-filter-odense")
 
     answer = ask(page, "<script>alert(1)</script> og ledelse", "real: <script> question")
@@ -232,6 +244,19 @@ def test_odense_question_with_the_real_model(page, real_app: RunningApp) -> None
     page.wait_for_timeout(500)
     assert page.dialogs == []
     shot(page, "real-script-question")
+
+
+@pytest.mark.slow
+def test_own_municipality_question_shows_the_viborg_passages_under_a_note(
+    page, real_app: RunningApp
+) -> None:
+    open_chat(page, real_app.url)
+    answer = ask(page, VEJLE, "real: Vejle")
+    shot(page, "real-vejle-note")
+    note = answer.locator(".cc-nearest")
+    assert note.count() == 1 and "Casene nævner ikke »Vejle«" in note.inner_text()
+    metas = card_texts(answer, ".cc-meta")
+    assert metas and "Viborg" in _municipality(metas[0])
 
 
 @pytest.mark.slow

@@ -77,7 +77,7 @@ def ask(page, question: str) -> str:
         "n => document.querySelectorAll('#samtale [data-testid=\"bot\"] .cc-answer').length > n",
         arg=before,
     )
-    return answers.nth(before).inner_html()
+    return answers.nth(before).inner_text()
 
 
 def wait_built(page) -> None:
@@ -95,23 +95,23 @@ def test_upload_ask_remove_restore(page, app: LibraryApp, tmp_path) -> None:
     page.set_input_files("#upload input[type=file]", str(pdf))
     page.locator("#upload-resultat", has_text="klar").wait_for(timeout=20_000)
     assert page.input_value("#meta-titel textarea") == "Zylofonrobotter i Fanø Kommune"
-    choose(page, "meta-kommuner", "Fanø")
+    assert "Fanø" in page.locator("#meta-kommuner").inner_text()  # found in the text
     page.fill("#meta-dato textarea", "2025-04-01")
     page.click("#tilfoej")
     page.locator("#bibliotek-besked", has_text=f"Tilføjet: {PDF_NAME}").wait_for()
     page.locator("#bibliotek-status .lib-bar").wait_for(timeout=10_000)  # the progress bar
     page.screenshot(path=str(ARTIFACTS / "library-progress.png"), full_page=True)
     wait_built(page)
-    row = page.locator("#dok-liste tr", has_text=PDF_NAME)
+    row = page.locator("#dok-liste [role=row]", has_text=PDF_NAME)
     row.wait_for()
     assert "indekseret" in row.inner_text() and "PDF" in row.inner_text()
     page.fill("#dok-soeg textarea", "zylofon")
     page.wait_for_timeout(800)
-    assert page.locator("#dok-liste tbody tr").count() == 1
+    assert page.locator("#dok-liste [role=row]").count() == 2  # the header and the PDF
     page.screenshot(path=str(ARTIFACTS / "library-tab.png"), full_page=True)
 
     answer = ask(page, PDF_QUESTION)
-    assert f'data-source="{PDF_NAME}"' in answer and "s. 2" in answer
+    assert f"Kilde: {PDF_NAME}, s. 2" in answer  # the citation names the page
     choices = page.locator("#dokumenter input")
     choices.click()
     assert page.locator('[role="option"]', has_text="Zylofonrobotter").count() >= 1
@@ -121,10 +121,10 @@ def test_upload_ask_remove_restore(page, app: LibraryApp, tmp_path) -> None:
     choose(page, "fjern-valg", PDF_NAME)
     page.click("#fjern")
     page.click("#fjern-ja")
-    page.locator("#bibliotek-besked", has_text="papirkurven").wait_for()
+    page.locator("#bibliotek-besked", has_text="ligger i papirkurven").wait_for()
     wait_built(page)
     page.wait_for_timeout(500)
-    assert f'data-source="{PDF_NAME}"' not in ask(page, PDF_QUESTION)
+    assert PDF_NAME not in ask(page, PDF_QUESTION)
 
     open_library(page)
     choose(page, "gendan-valg", PDF_NAME)
@@ -132,7 +132,7 @@ def test_upload_ask_remove_restore(page, app: LibraryApp, tmp_path) -> None:
     page.locator("#bibliotek-besked", has_text=f"Gendannet: {PDF_NAME}").wait_for()
     wait_built(page)
     page.wait_for_timeout(500)
-    assert f'data-source="{PDF_NAME}"' in ask(page, PDF_QUESTION)
+    assert f"Kilde: {PDF_NAME}, s. 2" in ask(page, PDF_QUESTION)
 
 
 def test_changes_are_refused_without_a_valid_login(page, app: LibraryApp) -> None:

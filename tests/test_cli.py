@@ -68,8 +68,10 @@ def test_plain_search_prints_citations(cli_env: Settings) -> None:
     assert runner.invoke(app, ["build"]).exit_code == 0
     result = runner.invoke(app, ["search", "velfærdsteknologisk CV", "-k", "2"])
     assert result.exit_code == 0
-    assert result.stdout.startswith("[1] ")
-    assert "[2] " in result.stdout and KL_REPORT in result.stdout
+    # The short answer quotes the best sentences word for word, then the passages follow.
+    assert result.stdout.startswith("Kort svar: »")
+    assert "\n[1] " in result.stdout and "\n[2] " in result.stdout
+    assert KL_REPORT in result.stdout
 
 
 def test_search_without_index_says_run_build(cli_env: Settings) -> None:

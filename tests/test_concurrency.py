@@ -24,13 +24,13 @@ from typer.testing import CliRunner
 import chat_app
 from base.errors import CasechatError
 from base.settings import Settings
-from cli import app as cli
 from casechat.live_index import LiveIndex
-from tools.loadtest import LoadReport, ask, free_port, require_loopback, run_load
+from cli import app as cli
 from index.build import build_index
 from index.encoder import HashingEmbedder
 from index.manifest import MANIFEST
 from index.store import current_path
+from tools.loadtest import LoadReport, ask, free_port, require_loopback, run_load
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:gradio.queueing")
 

@@ -27,7 +27,9 @@ EMPTY = "Skriv et spørgsmål – feltet er tomt."
 NO_WORDS = "Spørgsmålet indeholder ingen ord, der kan søges på. Prøv med ord."
 
 #: (id, question, what must happen): "empty"/"no words" = that Danish QueryError;
-#: "plain" = searched exactly as PLAIN; "abstain" = searched, no passages; "answer" = hits.
+#: "plain" = searched exactly as PLAIN; "abstain" = searched, no confident answer (verdict
+#: none, or nearest with its note: a question in another script can be near the cases'
+#: subject for a multilingual model); "answer" = hits.
 CASES = [
     ("empty", "", "empty"),
     ("whitespace", " \t\n\u3000\xa0 ", "empty"),
@@ -95,10 +97,12 @@ def test_each_hostile_question_is_answered_or_refused_in_danish(
         plain = searcher.search(PLAIN)
         assert result.query == PLAIN and ids(result) == ids(plain) and result.hits
     elif expect == "abstain":
-        assert result.abstained and result.hits == []
+        assert result.verdict in ("none", "nearest")
+        assert result.hits == [] if result.verdict == "none" else notices(result)
     else:
         assert result.hits and not result.abstained
-    assert notices(result) == ""
+    if expect != "abstain":
+        assert notices(result) == ""
 
 
 def test_emoji_and_markup_do_not_change_what_is_found(searcher: Searcher) -> None:
@@ -137,7 +141,7 @@ def test_the_chat_responder_gives_a_danish_message_never_a_crash(
     elif expect == "no words":
         assert NO_WORDS in answer.html
     elif expect == "abstain":
-        assert NO_PASSAGES in answer.html
+        assert NO_PASSAGES in answer.html or 'class="cc-nearest"' in answer.html
     else:
         assert 'class="cc-card"' in answer.html
     assert "<script" not in answer.html
@@ -158,9 +162,13 @@ def test_the_cli_answers_or_refuses_in_one_danish_line(
         assert result.stderr == f"Fejl: {EMPTY if expect == 'empty' else NO_WORDS}\n"
     elif expect == "abstain":
         assert result.exit_code == 0
-        assert result.stdout == "Jeg fandt ingen tekststykker i casene, der besvarer spørgsmålet.\n"
+        assert result.stdout == (
+            "Jeg fandt ingen tekststykker i casene, der besvarer spørgsmålet.\n"
+        ) or result.stdout.startswith("Casene svarer måske ikke præcist på dette")
     else:
-        assert result.exit_code == 0 and result.stdout.startswith("[1] ")
+        assert result.exit_code == 0
+        assert result.stdout.startswith(("[1] ", "Kort svar: »"))
+        assert "\n[1] " in "\n" + result.stdout
 
 
 @pytest.mark.usefixtures("cli_index")

@@ -56,7 +56,7 @@ def assert_same_ranking(got: list[tuple[int, float]], ranking: list[tuple[int, f
 
 
 def never_abstain(snapshot: Snapshot) -> Searcher:
-    rule = AbstainRule(min_dense=-2.0, confident_dense=-2.0, min_coverage=0.0)
+    rule = AbstainRule(min_dense=-2.0, confident_dense=-2.0, min_coverage=0.0, offtopic=False)
     return Searcher(snapshot, HashingEmbedder(), rule=rule)
 
 

@@ -71,7 +71,7 @@ def sniff(data: bytes, original: str) -> str:
     if found in {"pdf", "docx"}:
         return found  # whatever the name says: the build reads it as what it is
     suffix = suffix_of(original)
-    if found == "html" and suffix not in {".txt", ".md"}:
+    if found == "html" and suffix not in {".txt", ".md", ".pdf", ".docx"}:
         return "html"
     if found == "text" and suffix not in {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}:
         raise LibraryError(

@@ -18,6 +18,7 @@ import secrets
 import shutil
 import time
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 
 from base.errors import LibraryError
@@ -56,7 +57,7 @@ def _copy_synced(src: Path, dst: Path) -> None:
 def put(settings: Settings, source: str, editor: str, reason: str) -> Entry:
     """Move the corpus document `source` (and its sidecar) into the bin."""
     path = settings.corpus_dir / source
-    stamp = time.strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")  # microseconds: ids sort by time
     entry = Entry(
         id=f"{stamp}-{secrets.token_hex(3)}",
         source=source,

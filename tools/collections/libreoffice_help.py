@@ -87,7 +87,7 @@ def _in_row(node) -> bool:
 def _in_row_below(cell, row) -> bool:
     """A cell of a table nested inside `row`: its text is already in its outer cell."""
     node = cell.parent
-    while node is not None and node is not row and node != row:
+    while node is not None and node != row:
         if node.tag == "tr":
             return True
         node = node.parent
