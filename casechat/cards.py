@@ -111,9 +111,20 @@ def render_short_answer(quotes: Iterable[Quote]) -> str:
 
 
 def _groups(hits: list[Hit]) -> str:
-    """ "2 passager fra Odense-casen" for every case with more than one passage shown."""
-    counts = Counter(case_label(h.chunk, h.document) for h in hits)
-    shared = [f"{n} passager fra {case}-casen" for case, n in counts.items() if n > 1]
+    """ "2 passager fra Odense-casen" (or "fra »<document title>«" for a document that is no
+    municipality's case) for every case with more than one passage shown."""
+    counts: Counter[tuple[str, bool]] = Counter(
+        (
+            case_label(h.chunk, h.document),
+            bool(h.chunk.municipalities or h.document.meta.municipalities),
+        )
+        for h in hits
+    )
+    shared = [
+        f"{n} passager fra {case}-casen" if is_case else f"{n} passager fra »{case}«"
+        for (case, is_case), n in counts.items()
+        if n > 1
+    ]
     return f" ({', '.join(shared)})" if shared else ""
 
 

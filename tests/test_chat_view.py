@@ -50,3 +50,21 @@ def test_relevance_of_convex_fusion_is_the_share_of_the_best_score(searcher: Sea
     ]
     assert labels == ["høj", "høj", "middel", "middel", "lav", "lav"]
     assert relevance(_hit(0.9 * weight, 1, searcher), fusion)[1].startswith("samlet score 0,90")
+
+
+def test_cards_are_titled_by_case_and_name_pages_and_groups(searcher: Searcher) -> None:
+    from dataclasses import replace
+
+    from casechat.cards import card_title, render_answer
+    from casechat.html_text import pages_label
+
+    result = searcher.search("Hvordan har Odense udviklet ledernes digitale kompetencer?", k=10)
+    hit = next(h for h in result.candidates if h.chunk.municipalities == ("Odense",))
+    assert card_title(hit.chunk, hit.document).startswith("Odense › ")
+    paged = replace(hit.chunk, page_start=12, page_end=13)
+    assert pages_label(paged) == "s. 12–13" and pages_label(hit.chunk) == ""
+    twice = [replace(hit, rank=1), replace(hit, rank=2)]
+    html = render_answer(twice, set(), None, short=result.short_answer, note="En note.")
+    assert "(2 passager fra Odense-casen)" in html
+    assert html.index('class="cc-nearest"') < html.index('class="cc-short"') < html.index("cc-card")
+    assert hit.document.meta.title in html  # the document title is in the meta line
