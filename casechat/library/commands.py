@@ -122,15 +122,7 @@ def remove(
     index_dir: IndexDir = None,
 ) -> None:
     """Flyt dokumenter til papirkurven (de kan gendannes) og opdatér indekset."""
-    try:
-        library = _library(index_dir)
-        for name in names:
-            change = library.remove(name, cli_editor())
-            typer.echo(f"Fjernet (i papirkurven): {change.name}")
-    except CasechatError as exc:
-        _fail(exc)
-    if not no_build:
-        _build_or_fail(library)
+    _move(names, "remove", "Fjernet (i papirkurven)", no_build, index_dir)
 
 
 def restore(
@@ -139,11 +131,16 @@ def restore(
     index_dir: IndexDir = None,
 ) -> None:
     """Læg dokumenter fra papirkurven tilbage i korpusset og opdatér indekset."""
+    _move(names, "restore", "Gendannet", no_build, index_dir)
+
+
+def _move(names: list[str], action: str, done: str, no_build: bool, index_dir: Path | None) -> None:
+    """Remove or restore each named document (`action` is the Library method), then build."""
     try:
         library = _library(index_dir)
         for name in names:
-            change = library.restore(name, cli_editor())
-            typer.echo(f"Gendannet: {change.name}")
+            change = getattr(library, action)(name, cli_editor())
+            typer.echo(f"{done}: {change.name}")
     except CasechatError as exc:
         _fail(exc)
     if not no_build:
