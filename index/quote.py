@@ -36,6 +36,10 @@ WORD_SHARE = 0.7
 CONTEXT_SHARE = 0.3
 #: How much a passage's fused rank counts in its sentences' scores.
 PASSAGE_PRIOR = 0.15
+#: Share of a matching question's score that the sentence after it gets (interview, FAQ).
+ANSWER_AFTER_QUESTION = 0.9
+#: The short answer quotes from this many of the best passages.
+SHORT_ANSWER_DEPTH = 3
 #: A second sentence joins the short answer when it scores at least this share of the best.
 SECOND_SHARE = 0.5
 
@@ -73,6 +77,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _is_question(sentence: str) -> bool:
+    return sentence.rstrip().endswith("?")
+
+
 class SentenceScorer:
     """Scores sentences against one question, with term weights from the index."""
 
@@ -84,7 +92,7 @@ class SentenceScorer:
         self.grams = set(ngrams(list(self.weights)))
         self.total = sum(self.weights.values())
 
-    def score(self, sentence: str, context: frozenset[str] = frozenset()) -> float:
+    def match(self, sentence: str, context: frozenset[str] = frozenset()) -> float:
         """0..1: how much of the question's (weighted) words and word parts the sentence has.
 
         Words in `context` (the terms of the passage's title, section and municipalities)
@@ -98,9 +106,12 @@ class SentenceScorer:
         total = sum(weights.values()) or 1.0
         word_part = sum(w for t, w in weights.items() if t in terms) / total
         gram_part = len(self.grams & set(ngrams(list(terms)))) / len(self.grams)
-        value = WORD_SHARE * word_part + (1 - WORD_SHARE) * gram_part
-        # Headings, fragments and the interviewer's questions in an article rarely answer.
-        if len(sentence) < MIN_CHARS or sentence.rstrip().endswith("?"):
+        return WORD_SHARE * word_part + (1 - WORD_SHARE) * gram_part
+
+    def score(self, sentence: str, context: frozenset[str] = frozenset()) -> float:
+        """`match`, halved for headings, fragments and questions, which rarely answer."""
+        value = self.match(sentence, context)
+        if len(sentence) < MIN_CHARS or _is_question(sentence):
             value *= 0.5
         return value
 
@@ -127,18 +138,28 @@ def best_sentences(scorer: SentenceScorer, passages: Sequence[Passage]) -> list[
     for passage in passages:
         rank, chunk_id, text = passage.rank, passage.chunk_id, passage.text
         best = None
+        asked = 0.0  # how well the sentence before, if it was a question, matched
         for start, end in sentence_spans(text):
-            value = scorer.score(text[start:end], passage.context) + PASSAGE_PRIOR * passage.share
+            sentence = text[start:end]
+            value = scorer.score(sentence, passage.context)
+            if asked and not _is_question(sentence):
+                # In an interview or FAQ the sentence after a matching question answers it.
+                value = max(value, ANSWER_AFTER_QUESTION * asked)
+            asked = scorer.match(sentence, passage.context) if _is_question(sentence) else 0.0
+            value += PASSAGE_PRIOR * passage.share
             if best is None or value > best.score:
-                best = Quote(rank, chunk_id, start, end, text[start:end], value)
+                best = Quote(rank, chunk_id, start, end, sentence, value)
         if best is not None:
             quotes.append(best)
     return quotes
 
 
 def short_answer(quotes: Sequence[Quote]) -> tuple[Quote, ...]:
-    """One or two sentences: the best quote, and the runner-up if it scores nearly as well."""
-    ranked = sorted(quotes, key=lambda q: (-q.score, q.rank))
+    """One or two sentences: the best quote, and the runner-up if it scores nearly as well.
+
+    Only the best `SHORT_ANSWER_DEPTH` passages are quoted, however many are shown."""
+    best_passages = sorted(quotes, key=lambda q: q.rank)[:SHORT_ANSWER_DEPTH]
+    ranked = sorted(best_passages, key=lambda q: (-q.score, q.rank))
     if not ranked or ranked[0].score <= 0:
         return ()
     best = ranked[0]
