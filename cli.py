@@ -55,12 +55,27 @@ def build(
     strict: Annotated[
         bool, typer.Option("--strict", help="Afslut med fejl, hvis en fil springes over.")
     ] = False,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Kontrollér indeksets checksummer og læs alle korpusfiler igen (ingen genbrug).",
+        ),
+    ] = False,
 ) -> None:
     """Byg eller opdatér indekset ud fra korpusmappen (kun nye og ændrede tekster embeddes)."""
     from casechat.progress import run_build
 
     try:
-        report = run_build(_settings(index_dir, corpus), full=full)
+        if verify:  # run_build has no verify: no progress bar here
+            from index.build import build_index
+            from index.encoder import load_embedder
+
+            settings = _settings(index_dir, corpus)
+            embedder = load_embedder(settings.model)
+            report = build_index(settings, embedder, full=full, verify=True)
+        else:
+            report = run_build(_settings(index_dir, corpus), full=full)
     except CasechatError as exc:
         _fail(exc)
     for problem in report.problems:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import faiss
 import numpy as np
 
 from base.errors import CasechatError
@@ -32,11 +33,13 @@ from index.store import (
     build_lock,
     check_compatible,
     open_generation,
+    passage_texts,
     pause_point,
     swap_in,
 )
 from ingest.chunk import chunk_document
 from ingest.document import Chunk, Document
+from ingest.filestat import StatCache
 from ingest.pipeline import Problem, scan_corpus, to_document
 
 Progress = Callable[[int, int], None]
@@ -97,7 +100,9 @@ def build_index(
     """Bring the index in line with the corpus folder; see the module docstring.
 
     ``verify`` checks the old index's checksums before extending it (else sizes only);
-    a damaged old index is rebuilt from scratch.
+    a damaged old index is rebuilt from scratch. ``full`` and ``verify`` also read and
+    hash every corpus file; otherwise files whose stat is unchanged since the last build
+    are not read (ingest/filestat.py).
     """
     started = time.perf_counter()
     report = BuildReport()
@@ -106,7 +111,10 @@ def build_index(
         report.full = old is None
         old_docs = old.manifest.documents if old else {}
         old_readers = old.manifest.readers if old else {}
-        sources, report.problems = scan_corpus(settings.corpus_dir, indexed=old_docs.keys())
+        stats = StatCache.load(old.path) if old and not verify else StatCache()
+        sources, report.problems = scan_corpus(
+            settings.corpus_dir, indexed=old_docs.keys(), stats=stats
+        )
 
         kept: dict[str, tuple[str, str]] = {}  # unchanged source -> (sha256, reader)
         documents: list[Document] = []  # new and changed
@@ -139,6 +147,8 @@ def build_index(
         report.removed = sorted(s for s in old_docs if s not in current)
         report.changed = bool(report.added or report.updated or report.removed or not old)
         if not report.changed:
+            if old and stats.changed:
+                stats.save(old.path)  # a cache beside the index, not part of it
             report.chunks_total = old.n_live if old else 0
             report.seconds = time.perf_counter() - started
             return report
@@ -210,11 +220,10 @@ def build_index(
         new = Generation(writer.tmp, manifest, segments)
         order = new.order()
         index = new.flat_index(order)
-        chunks = list(new.chunks(order).values())
-        calibration = calibrate(embedder, chunks, index)
+        live_ids = faiss.vector_to_array(index.id_map)
+        calibration = calibrate(embedder, live_ids, lambda ids: passage_texts(new, ids), index)
         manifest.calibration = calibration.to_dict() if calibration else {}
-        report.chunks_total = manifest.n_chunks = len(chunks)
-        del chunks
+        report.chunks_total = manifest.n_chunks = len(live_ids)
 
         ann_started = time.perf_counter()
         params = ann_params or AnnParams()
@@ -229,6 +238,7 @@ def build_index(
         elif plan.action == "link":
             writer.graph(None, link=True)
         report.ann_seconds = time.perf_counter() - ann_started
+        stats.save(writer.tmp)
         generation = writer.finish(manifest)
         pause_point("swap")  # the new generation is complete, not yet live
         swap_in(settings.index_dir, generation)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -34,7 +35,6 @@ import numpy as np
 
 from index.analyze import looks_english
 from index.encoder import Embedder
-from ingest.document import Chunk
 
 #: Bump when what is measured changes: an index with older levels is recalibrated on its
 #: next build and, until then, its levels are ignored.
@@ -121,27 +121,41 @@ def _levels(tops: list[float], domains: list[float]) -> Levels:
     )
 
 
-def _pseudo_questions(chunks: list[Chunk], rng: random.Random) -> list[tuple[str, int]]:
+Texts = Callable[[Sequence[int]], Mapping[int, str]]
+
+
+def _pseudo_questions(
+    ordered: list[int], texts: Texts, rng: random.Random
+) -> list[tuple[str, int]]:
     """(sentence, its chunk id) for a seeded sample of passages."""
     out = []
-    for chunk in rng.sample(chunks, min(len(chunks), PSEUDO_QUESTIONS)):
-        sentences = [s.strip() for s in _SENTENCE.split(chunk.text) if 40 <= len(s.strip()) <= 240]
+    picked = rng.sample(ordered, min(len(ordered), PSEUDO_QUESTIONS))
+    found = texts(picked)
+    for chunk_id in picked:
+        split = _SENTENCE.split(found[chunk_id])
+        sentences = [s.strip() for s in split if 40 <= len(s.strip()) <= 240]
         if sentences:
-            out.append((rng.choice(sentences), chunk.chunk_id))
+            out.append((rng.choice(sentences), chunk_id))
     return out
 
 
-def calibrate(embedder: Embedder, chunks: list[Chunk], index: faiss.Index) -> Calibration | None:
-    """Measure the reference levels of a built index (None for an index too small to say)."""
-    if len(chunks) < 2:
+def calibrate(
+    embedder: Embedder, ids: Sequence[int], texts: Texts, index: faiss.Index
+) -> Calibration | None:
+    """Measure the reference levels of a built index (None for an index too small to say).
+
+    `ids` are the live chunk ids (any order) and `texts` gives the texts of the few the
+    seeded sample picks, so the passages' records need not all be read. The sample
+    depends only on the sorted ids (random.sample picks positions), so the same live
+    passages give the same calibration however the index was built.
+    """
+    if len(ids) < 2:
         return None
     rng = random.Random(SEED)
-    ordered = sorted(chunks, key=lambda c: c.chunk_id)
-    sample_ids = tuple(
-        sorted(c.chunk_id for c in rng.sample(ordered, min(len(ordered), SAMPLE_PASSAGES)))
-    )
+    ordered = sorted(int(i) for i in ids)
+    sample_ids = tuple(sorted(rng.sample(ordered, min(len(ordered), SAMPLE_PASSAGES))))
     sample = sample_vectors(index, sample_ids)
-    pseudo = _pseudo_questions(ordered, rng)
+    pseudo = _pseudo_questions(ordered, texts, rng)
     probes = probe_questions()
     texts = [text for text, _ in pseudo] + probes
     if not pseudo:

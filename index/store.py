@@ -14,9 +14,10 @@ after they are written, so sharing them between generations is safe.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,6 +168,33 @@ def load_snapshot(
     if graph is not None and graph.ntotal != vectors.ntotal:
         raise IndexCorruptError(f"Indeksets søgegraf og vektorer passer ikke sammen. {_FIX}")
     return Snapshot(path, manifest, vectors, chunks, documents, lexical, graph)
+
+
+def passage_texts(generation: Generation, ids: Sequence[int]) -> dict[int, str]:
+    """The texts of these live passages, parsing only their records (calibration needs a
+    few dozen of 100k: parsing all of them was a quarter of a one-document update)."""
+    wanted = np.asarray(sorted({int(i) for i in ids}), np.int64)
+    found: dict[int, str] = {}
+    for live in generation.segments:
+        seg_ids = live.segment.ids()
+        rows = np.flatnonzero(np.isin(seg_ids, wanted) & live.mask)
+        if not len(rows):
+            continue
+        rest = iter(rows.tolist())
+        row = next(rest)
+        # One record a line, in row order (index/segment.py); bytes, so unread lines
+        # are not even decoded.
+        with (live.segment.folder / "chunks.jsonl").open("rb") as handle:
+            for at, line in enumerate(handle):
+                if at == row:
+                    found[int(seg_ids[at])] = Chunk.from_record(json.loads(line)).text
+                    row = next(rest, -1)
+                    if row < 0:
+                        break
+    missing = set(wanted.tolist()) - found.keys()
+    if missing:
+        raise IndexCorruptError(f"Indekset mangler {len(missing)} tekststykker. {_FIX}")
+    return found
 
 
 def swap_in(index_dir: Path, generation: Path) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from base.errors import CorpusError
 from ingest.document import DocumentMeta
+from ingest.filestat import Known, Stat, stat_of
 from ingest.readers import ISOLATED, MAX_BYTES, READERS, reader_id
 from ingest.readers.sniff import SUFFIXES, detect
 from ingest.readers.txt import decode_text
@@ -55,6 +56,11 @@ class SourceFile:
     content_sha256: str = ""
     #: The sidecar fields that were named, and so override what is found in the file.
     named: frozenset[str] = field(default_factory=frozenset)
+    #: The stat of the file (and its sidecar) as read, for the stat cache (ingest/filestat.py).
+    stat: Stat = ()
+    #: Set when taken from the stat cache: its duplicate key. The text is not read then
+    #: (`raw_text` is ""); `reread` reads it.
+    cached_key: str = ""
 
     @property
     def reader(self) -> str:
@@ -164,7 +170,12 @@ def _read_once(path: Path, limit: int, what: str) -> tuple[bytes, os.stat_result
 
 
 def read_stable(path: Path, limit: int = MAX_FILE_BYTES, what: str = "filen") -> bytes:
-    """The file's bytes, read again if the file changed while it was read.
+    """The file's bytes, read again if the file changed while it was read (see `_read_stat`)."""
+    return _read_stat(path, limit, what)[0]
+
+
+def _read_stat(path: Path, limit: int, what: str) -> tuple[bytes, os.stat_result]:
+    """The file's bytes and its stat, read again if the file changed while it was read.
 
     The file's identity, size and modification time (ns) when it was opened are
     compared with a fresh stat afterwards: a file an editor or a sync client is
@@ -182,18 +193,20 @@ def read_stable(path: Path, limit: int = MAX_FILE_BYTES, what: str = "filen") ->
             now.st_mtime_ns,
         )
         if same and len(data) == now.st_size:
-            return data
+            return data, now
     raise CorpusError(
         f"{what} blev ændret, mens den blev læst ({READ_ATTEMPTS} forsøg). "
         "Kør `casechat build` igen, når den er gemt færdig."
     )
 
 
-def read_source(path: Path, corpus_dir: Path) -> SourceFile:
+def read_source(path: Path, corpus_dir: Path, known: Known | None = None) -> SourceFile:
     """Read one corpus file and its optional sidecar metadata, both inside `corpus_dir`.
 
     Plain text is decoded here; PDF, DOCX and HTML are only hashed (the build
-    parses them later, in a child process, and only when they changed).
+    parses them later, in a child process, and only when they changed). With
+    `known` (its stat cache entry) a file whose stat and sidecar's stat are unchanged
+    is not read: only its sidecar is (the checks above come first either way).
     """
     if path.suffix.lower() not in SUFFIXES:
         raise CorpusError(f"filtypen {path.suffix or '(ingen)'} understøttes ikke")
@@ -206,24 +219,21 @@ def read_source(path: Path, corpus_dir: Path) -> SourceFile:
             if path.exists()
             else "filen findes ikke (længere); et link uden mål eller slettet under læsningen"
         )
+    if known is not None:
+        cached = _from_cache(path, corpus_dir, root, known)
+        if cached is not None:
+            return cached
     named_fmt = SUFFIXES[path.suffix.lower()]
-    data = read_stable(path, MAX_BYTES[named_fmt])
+    data, stat = _read_stat(path, MAX_BYTES[named_fmt], "filen")
+    file_stat = stat_of(stat)
     fmt = detect(data, path.suffix)
     if len(data) > MAX_BYTES[fmt]:
         raise _too_big(len(data), MAX_BYTES[fmt], "filen")
     content_sha = hashlib.sha256(data).hexdigest()
     digest = hashlib.sha256(data)
-    meta, named = None, frozenset()
-    sidecar = meta_path(path)
-    if sidecar.is_symlink() or sidecar.exists():
-        if not inside(sidecar, root):
-            raise CorpusError(
-                f"metadatafilen {sidecar.name} er et link uden for korpusmappen og læses ikke"
-            )
-        if sidecar.is_file():
-            meta_bytes = read_stable(sidecar, MAX_META_BYTES, f"metadatafilen {sidecar.name}")
-            digest.update(b"\0meta\0" + meta_bytes)
-            meta, named = parse_meta(meta_bytes, sidecar)
+    meta, named, meta_bytes, meta_stat = _sidecar(path, root)
+    if meta_bytes is not None:
+        digest.update(b"\0meta\0" + meta_bytes)
     text = "" if fmt in ISOLATED else READERS[fmt].read(data).text
     if fmt not in ISOLATED and not text.strip():
         raise CorpusError("filen er tom")
@@ -238,4 +248,51 @@ def read_source(path: Path, corpus_dir: Path) -> SourceFile:
         path=path,
         content_sha256=content_sha,
         named=named,
+        stat=file_stat + meta_stat,
     )
+
+
+def _sidecar(
+    path: Path, root: Path
+) -> tuple[DocumentMeta | None, frozenset[str], bytes | None, Stat]:
+    """The sidecar's metadata, named fields, bytes and stat (None and () without one)."""
+    sidecar = meta_path(path)
+    if sidecar.is_symlink() or sidecar.exists():
+        if not inside(sidecar, root):
+            raise CorpusError(
+                f"metadatafilen {sidecar.name} er et link uden for korpusmappen og læses ikke"
+            )
+        if sidecar.is_file():
+            data, stat = _read_stat(sidecar, MAX_META_BYTES, f"metadatafilen {sidecar.name}")
+            meta, named = parse_meta(data, sidecar)
+            return meta, named, data, stat_of(stat)
+    return None, frozenset(), None, ()
+
+
+def _from_cache(path: Path, corpus_dir: Path, root: Path, known: Known) -> SourceFile | None:
+    """The file as its stat cache entry knows it, or None when the file or sidecar changed."""
+    if stat_of(os.stat(path)) != known.stat[:5]:
+        return None
+    meta, named, _, meta_stat = _sidecar(path, root)
+    if known.stat != known.stat[:5] + meta_stat:
+        return None
+    return SourceFile(
+        source=path.relative_to(corpus_dir).as_posix(),
+        raw_text="",
+        meta=meta,
+        sha256=known.sha256,
+        format=known.format,
+        path=path,
+        content_sha256=known.content_sha256,
+        named=named,
+        stat=known.stat,
+        cached_key=known.key,
+    )
+
+
+def reread(src: SourceFile) -> SourceFile:
+    """A file taken from the stat cache, read in full (its text is needed after all)."""
+    if not src.cached_key or src.path is None:
+        return src
+    corpus_dir = src.path.parents[src.source.count("/")]
+    return read_source(src.path, corpus_dir)

@@ -11,7 +11,8 @@ from pathlib import Path
 from base.errors import CorpusError
 from ingest.clean import clean, is_furniture, normalize, strip_markup
 from ingest.document import Document, DocumentMeta, Section
-from ingest.load import SourceFile, find_files, is_corpus_file, read_source
+from ingest.filestat import Known, StatCache
+from ingest.load import SourceFile, find_files, is_corpus_file, read_source, reread
 from ingest.municipalities import about
 from ingest.readers import ISOLATED, MAX_BYTES
 from ingest.readers.base import ReadDocument
@@ -73,6 +74,7 @@ def _merge_meta(src: SourceFile, found: DocumentMeta) -> DocumentMeta:
 
 def to_document(src: SourceFile) -> Document:
     """Clean (plain text) or parse (PDF, DOCX, HTML) a file into a Document."""
+    src = reread(src)  # a file from the stat cache has no text yet
     if src.format in ISOLATED:
         read = read_structured(src)
         text = read.text  # the readers normalize as they go (ingest/readers/base.py tidy)
@@ -123,6 +125,8 @@ def _os_reason(exc: OSError) -> str:
 def content_key(src: SourceFile) -> str:
     """What makes two files duplicates: the same text, whatever its encoding or line ends
     (for parsed formats: the same bytes)."""
+    if src.cached_key:
+        return src.cached_key
     if src.format in ISOLATED:
         return f"{src.format}:{src.content_sha256}"
     return hashlib.sha256(normalize(src.raw_text).strip().encode("utf-8")).hexdigest()
@@ -135,13 +139,15 @@ def _keep_first(src: SourceFile, indexed: Collection[str]) -> tuple[bool, bool, 
 
 
 def scan_corpus(
-    corpus_dir: Path, indexed: Collection[str] = ()
+    corpus_dir: Path, indexed: Collection[str] = (), stats: StatCache | None = None
 ) -> tuple[list[SourceFile], list[Problem]]:
     """Read every usable file below `corpus_dir`; list the others with their reason.
 
     Files with the same text are indexed once: the one already in the index
     (`indexed`), else the one with a metadata sidecar, else the first by name;
-    each other copy is a problem that names the file it duplicates.
+    each other copy is a problem that names the file it duplicates. With `stats`
+    (ingest/filestat.py), files whose stat is unchanged are not read again, and
+    what was read is recorded there for the next scan.
     """
     files, skipped = find_files(corpus_dir)
     problems = [Problem(_shown(p.relative_to(corpus_dir).as_posix()), r) for p, r in skipped]
@@ -155,14 +161,17 @@ def scan_corpus(
             problems.append(Problem(rel, f"filtypen {path.suffix or '(ingen)'} understøttes ikke"))
             continue
         try:
-            src = read_source(path, corpus_dir)
+            src = read_source(path, corpus_dir, stats.get(rel) if stats else None)
         except CorpusError as exc:
             problems.append(Problem(rel, str(exc)))
             continue
         except OSError as exc:
             problems.append(Problem(rel, _os_reason(exc)))
             continue
-        copies.setdefault(content_key(src), []).append(src)
+        key = content_key(src)
+        if stats is not None:
+            stats.record(rel, Known(src.stat, src.sha256, src.content_sha256, src.format, key))
+        copies.setdefault(key, []).append(src)
     sources = []
     for group in copies.values():
         kept, *others = sorted(group, key=lambda src: _keep_first(src, indexed))

@@ -178,7 +178,7 @@ def test_eval_set_meets_the_retrieval_targets(real_searcher: Searcher) -> None:
     assert hybrid.abstain_answerable <= 0.02
     assert hybrid.confident_answerable >= 0.85
     assert hybrid.flagged_unanswerable >= 0.70  # measured 0.75; the 0.80 is not met
-    assert hybrid.sentence_at_1 >= 0.55  # measured 0.63; the 0.70 is not met
+    assert hybrid.sentence_at_1 >= 0.55  # measured 0.66; the 0.70 is not met
     verdicts = {o.id: o.verdict for o in hybrid.outcomes}
     assert verdicts["q093"] == "none"  # the æblekage question
 

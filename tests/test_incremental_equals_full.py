@@ -3,12 +3,15 @@
 Documents are added, changed and removed over several incremental builds (with
 merges forced on the way); then the same corpus is built with ``--full``. For every
 question of eval/questions.jsonl the top 10 of every search mode must be the same
-passages, and the BM25 scores of every passage must be exactly equal.
+passages, and the BM25 scores of every passage must be exactly equal, and the
+calibration the same (the incremental builds take their files from the stat cache and
+read only the few passage records the calibration samples).
 """
 
 from __future__ import annotations
 
 import json
+import random
 import shutil
 from pathlib import Path
 
@@ -16,8 +19,10 @@ import numpy as np
 import pytest
 
 import index.incremental
+import ingest.filestat
 from base.settings import ROOT, Settings
 from index.build import build_index
+from index.calibrate import PSEUDO_QUESTIONS, SAMPLE_PASSAGES, SEED, Calibration, calibrate
 from index.decision import AbstainRule
 from index.encoder import HashingEmbedder
 from index.search import Searcher
@@ -68,6 +73,7 @@ def test_incremental_builds_equal_a_full_build(
     tmp_path: Path, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch, max_segments: int
 ) -> None:
     monkeypatch.setattr(index.incremental, "MAX_SEGMENTS", max_segments)
+    monkeypatch.setattr(ingest.filestat, "RACY_NS", -(10**12))  # use the stat cache
     corpus = tmp_path / "growing"
     corpus.mkdir()
     steps = Settings(corpus_dir=corpus, index_dir=tmp_path / "steps", model="hashing")
@@ -87,7 +93,8 @@ def test_incremental_builds_equal_a_full_build(
     assert a.snapshot.lexical.ids.tolist() == b.snapshot.lexical.ids.tolist()  # same row order
     assert list(a.snapshot.chunks) == list(b.snapshot.chunks)
     assert a.snapshot.documents.keys() == b.snapshot.documents.keys()
-    assert a.manifest.calibration == b.manifest.calibration
+    assert a.manifest.calibration and a.manifest.calibration == b.manifest.calibration
+    _calibration_as_from_all_records(b)
     for question in QUESTIONS:
         for x, y in zip(
             a.snapshot.lexical.scores(question), b.snapshot.lexical.scores(question), strict=True
@@ -97,3 +104,24 @@ def test_incremental_builds_equal_a_full_build(
             top_a = [h.chunk.chunk_id for h in a.search(question, k=10, mode=mode).hits]
             top_b = [h.chunk.chunk_id for h in b.search(question, k=10, mode=mode).hits]
             assert top_a == top_b, (mode, question)
+
+
+def _calibration_as_from_all_records(searcher: Searcher) -> None:
+    """The lazy calibration samples exactly what sampling all loaded passages did."""
+    snapshot = searcher.snapshot
+    stored = Calibration.from_dict(searcher.manifest.calibration)
+    chunks = sorted(snapshot.chunks.values(), key=lambda c: c.chunk_id)
+    rng = random.Random(SEED)  # the sampling before calibrate() took ids and a lookup
+    sample = rng.sample(chunks, min(len(chunks), SAMPLE_PASSAGES))
+    assert stored.sample_ids == tuple(sorted(c.chunk_id for c in sample))
+    picked = [c.chunk_id for c in rng.sample(chunks, min(len(chunks), PSEUDO_QUESTIONS))]
+    asked: list[int] = []
+
+    def texts(ids):
+        asked.extend(ids)
+        return {i: snapshot.chunks[i].text for i in ids}
+
+    shuffled = list(snapshot.chunks)
+    random.Random(1).shuffle(shuffled)  # the order of the ids does not matter
+    again = calibrate(HashingEmbedder(), shuffled, texts, snapshot.vectors)
+    assert again == stored and asked == picked  # only the sampled records are read
