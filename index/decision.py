@@ -20,7 +20,8 @@ made at the edges (the chat and the CLI), never here.
   no passage mentions ("Esbjerg", "ChatGPT") as its subject; reason ``weak``:
   the keyword evidence (the IDF-weighted share of the question's content words
   found in the best `evidence_depth` passages) is below `min_coverage` and the
-  best cosine is not confident; reason ``detail``: the question asks for a
+  best cosine is not confident, or the cosines are as low as for questions on
+  other subjects while the words are known to the index; reason ``detail``: the question asks for a
   number, an amount or a time and none of the best passages holds one
   (index/answer_type.py).
 - ``answer``: otherwise. An unknown name beside a known subject ("Vi er i
@@ -120,11 +121,13 @@ class AbstainRule:
         self, mode: str, ev: Evidence, far_below: tuple[float, float] | None
     ) -> tuple[str, str]:
         words_count = not ev.english
+        far = False  # both cosines as low as for questions on other subjects
         if mode != "bm25":
             if self.offtopic and far_below is not None and ev.domain is not None:
                 top, domain = far_below
+                far = ev.dense_top <= top and ev.domain <= domain
                 mostly_missing = not words_count or ev.known_share < OFFTOPIC_MAX_COVERAGE
-                if ev.dense_top <= top and ev.domain <= domain and mostly_missing:
+                if far and mostly_missing:
                     return NONE, "offtopic"
             elif ev.dense_top < self.min_dense:
                 return NONE, "far"
@@ -135,7 +138,8 @@ class AbstainRule:
             rest = ev.coverage if ev.coverage_rest is None else ev.coverage_rest
             answered = ev.anchored and rest >= self.min_coverage
             return (ANSWER if answered else NEAREST), "names"
-        if ev.coverage < self.min_coverage and not confident:
+        if (ev.coverage < self.min_coverage and not confident) or far:
+            # Far cosines with known words: never a confident answer, never a refusal.
             return NEAREST, "weak"
         if ev.detail_missing:
             return NEAREST, "detail"

@@ -56,6 +56,9 @@ def test_far_from_the_corpus_is_none_only_when_both_cosines_are_low() -> None:
     # however low its cosines (short keyword questions embed far from everything)
     worded = rule.decide("hybrid", _ev(0.80, 0.1, domain=0.76, known_share=0.6), far_below=FAR)
     assert worded.verdict == NEAREST
+    # far cosines are never a confident answer, even when the words are in the passages
+    covered = rule.decide("hybrid", _ev(0.80, 0.9, domain=0.76, known_share=0.9), far_below=FAR)
+    assert (covered.verdict, covered.reason) == (NEAREST, "weak")
     # an English question is judged by its cosines alone
     english = rule.decide("hybrid", _ev(0.80, 0.9, english=True, domain=0.76), far_below=FAR)
     assert english.verdict == NONE

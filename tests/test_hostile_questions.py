@@ -102,7 +102,9 @@ def test_each_hostile_question_is_answered_or_refused_in_danish(
     else:
         assert result.hits and not result.abstained
     if expect != "abstain":
-        assert notices(result) == ""
+        # no notice of a cut question or of names the cases lack: the hostile characters
+        # leave nothing behind (the fake model may still make the passages only the nearest)
+        assert not result.cut and result.unknown == ()
 
 
 def test_emoji_and_markup_do_not_change_what_is_found(searcher: Searcher) -> None:
@@ -118,7 +120,7 @@ def test_a_100000_character_question_is_cut_with_a_notice(searcher: Searcher) ->
     result = searcher.search(question)
     assert len(result.query) <= MAX_QUERY_CHARS and result.query.startswith(PLAIN)
     assert question[len(result.query)] == " ", "cut between words"
-    assert notices(result) == (
+    assert notices(result).startswith(
         f"Spørgsmålet var meget langt; der er søgt på de første {len(result.query)} tegn."
     )
     assert searcher.embedder.queries_seen[-1] == result.query  # all the model is given
@@ -167,7 +169,9 @@ def test_the_cli_answers_or_refuses_in_one_danish_line(
         ) or result.stdout.startswith("Casene svarer måske ikke præcist på dette")
     else:
         assert result.exit_code == 0
-        assert result.stdout.startswith(("[1] ", "Kort svar: »"))
+        # a note may come first (the fake model's passages can be only the nearest)
+        first = result.stdout.split("\n", 1)[0]
+        assert first.startswith(("[1] ", "Kort svar: »", "Casene svarer måske ikke"))
         assert "\n[1] " in "\n" + result.stdout
 
 
