@@ -35,11 +35,11 @@ from casechat.library.corpus_files import (
     clean_leftovers,
     find_conflict,
     resolve_source,
-    sha256_file,
     sidecar_data,
     write_document,
 )
 from casechat.library.editors import Editors
+from index.manifest import file_sha256
 from ingest.document import DocumentMeta
 from ingest.municipalities import canonical
 
@@ -182,7 +182,7 @@ class Library:
         with self._changing():
             entry = recycle.find(self.settings, key)
             recycle.take_back(self.settings, entry)
-            sha = sha256_file(self.settings.corpus_dir / entry.source)
+            sha = file_sha256(self.settings.corpus_dir / entry.source)
             self.audit.record(editor, "restore", entry.source, sha, f"papirkurv {entry.id}")
         self.version += 1
         return Change("restore", entry.source, sha)

@@ -12,7 +12,6 @@ aside (a replaced or removed file and its sidecar) goes to the recycle bin
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import secrets
@@ -23,6 +22,7 @@ from pathlib import Path
 from base.errors import CasechatError, LibraryError
 from base.settings import Settings
 from casechat.library.names import safe_name, sniff
+from index.manifest import file_sha256
 from ingest.document import DocumentMeta
 from ingest.load import META_SUFFIX, discover, meta_path, read_source
 from ingest.pipeline import to_document
@@ -59,14 +59,6 @@ class Candidate:
     conflict: Conflict | None = None
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def corpus_names(settings: Settings) -> list[str]:
     """The document files of the corpus, as source names (relative, forward slashes)."""
     root = settings.corpus_dir
@@ -81,7 +73,7 @@ def find_conflict(settings: Settings, name: str, sha256: str) -> Conflict | None
             return Conflict(existing, "name")
     for existing in names:
         path = settings.corpus_dir / existing
-        if path.stat().st_size and sha256_file(path) == sha256:
+        if path.stat().st_size and file_sha256(path) == sha256:
             return Conflict(existing, "content")
     return None
 
@@ -120,7 +112,7 @@ def check_upload(settings: Settings, upload: Path, original: str, staging: Path)
     except OSError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise LibraryError(f"filen kan ikke læses ({exc.strerror or exc})") from exc
-    sha = sha256_file(staged)
+    sha = file_sha256(staged)
     return Candidate(
         staged=staged,
         original=original,

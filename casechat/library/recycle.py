@@ -23,7 +23,8 @@ from pathlib import Path
 
 from base.errors import LibraryError
 from base.settings import Settings
-from casechat.library.corpus_files import place, sha256_file, sidecar_of
+from casechat.library.corpus_files import place, sidecar_of
+from index.manifest import file_sha256
 from ingest.load import META_SUFFIX
 
 ENTRY = "entry.json"
@@ -64,7 +65,7 @@ def put(settings: Settings, source: str, editor: str, reason: str) -> Entry:
         removed_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         editor=editor,
         reason=reason,
-        sha256=sha256_file(path),
+        sha256=file_sha256(path),
     )
     folder = bin_dir(settings) / entry.id
     folder.mkdir(parents=True)
