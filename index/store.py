@@ -38,7 +38,7 @@ from index.generation import Generation
 from index.lexical import LexicalIndex
 from index.manifest import SCHEMA_VERSION, Manifest
 from index.records import document_from_record, document_record  # noqa: F401 (re-exported)
-from index.writer import GenerationWriter, pause_point  # noqa: F401 (re-exported)
+from index.writer import GenerationWriter, fsync_path, pause_point  # noqa: F401 (re-exported)
 from ingest.document import Chunk, Document
 
 CURRENT = "CURRENT"
@@ -202,14 +202,9 @@ def swap_in(index_dir: Path, generation: Path) -> None:
     previous = current_path(index_dir)
     tmp = index_dir / f"{CURRENT}.tmp"
     tmp.write_text(generation.name + "\n", encoding="utf-8")
-    with tmp.open("rb") as handle:
-        os.fsync(handle.fileno())
+    fsync_path(tmp)
     os.replace(tmp, index_dir / CURRENT)
-    dir_fd = os.open(index_dir, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_path(index_dir)
     # The previous generation stays one more round for readers that are loading it now.
     remove_stale(index_dir, keep={generation.name} | ({previous.name} if previous else set()))
 

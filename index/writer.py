@@ -28,7 +28,8 @@ def pause_point(point: str) -> None:
         time.sleep(300)  # the test kills the process long before
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file or a folder (its entries) to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -125,11 +126,11 @@ class GenerationWriter:
         manifest.app_version = __version__
         manifest.save(self.tmp)
         for rel in [*self.written, MANIFEST]:
-            _fsync(self.tmp / rel)
+            fsync_path(self.tmp / rel)
         for folder in [self.tmp / SEGMENTS / r["name"] for r in self.refs]:
-            _fsync(folder)
-        _fsync(self.tmp / SEGMENTS)
-        _fsync(self.tmp)
+            fsync_path(folder)
+        fsync_path(self.tmp / SEGMENTS)
+        fsync_path(self.tmp)
         final = self.index_dir / self.name
         os.replace(self.tmp, final)
         return final

@@ -23,6 +23,7 @@ from base.errors import CasechatError, LibraryError
 from base.settings import Settings
 from casechat.library.names import safe_name, sniff
 from index.manifest import file_sha256
+from index.writer import fsync_path
 from ingest.document import DocumentMeta
 from ingest.load import META_SUFFIX, discover, meta_path, read_source
 from ingest.pipeline import to_document
@@ -139,14 +140,6 @@ def sidecar_data(meta: DocumentMeta, original: str) -> dict[str, object]:
     return data
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def place(folder: Path, name: str, write) -> None:
     """Write `name` in `folder` under a hidden temporary name, then swap it in atomically."""
     tmp = folder / f"{TMP_PREFIX}{secrets.token_hex(6)}"
@@ -158,7 +151,7 @@ def place(folder: Path, name: str, write) -> None:
         os.replace(tmp, folder / name)
     finally:
         tmp.unlink(missing_ok=True)
-    _fsync_dir(folder)
+    fsync_path(folder)
 
 
 def write_document(settings: Settings, name: str, source: Path, meta: dict[str, object]) -> None:
