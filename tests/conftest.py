@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -79,3 +80,13 @@ def casechat_command() -> str:
     if exe is None:
         pytest.fail("the casechat console script is not installed: run `pip install -e .`")
     return exe
+
+
+def dead_pid() -> str:
+    """The process id of a process that has ended (for stale temp folders of killed runs)."""
+    return subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()

