@@ -12,6 +12,8 @@ import pytest
 from base.settings import ROOT, Settings
 from index.build import build_index
 from index.encoder import HashingEmbedder
+from index.search import Searcher
+from index.store import Snapshot, load_snapshot
 
 CORPUS = ROOT / "corpus"
 KL_REPORT = "kl-rapport-fremtidens-digitale-kompetencer.txt"
@@ -58,6 +60,18 @@ def built(settings: Settings, built_template: Settings) -> Settings:
     """Settings whose index was built from this test's corpus copy (a copy of one build)."""
     shutil.copytree(built_template.index_dir, settings.index_dir)
     return settings
+
+
+@pytest.fixture
+def snapshot(built: Settings) -> Snapshot:
+    """The test's built index, loaded (fake model)."""
+    return load_snapshot(built.index_dir, model="hashing", chunking=built.chunking)
+
+
+@pytest.fixture
+def searcher(snapshot: Snapshot) -> Searcher:
+    """A searcher over the test's built index with the fake embedder."""
+    return Searcher(snapshot, HashingEmbedder())
 
 
 @pytest.fixture

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
-from base.settings import Settings
 from casechat.cards import relevance
 from casechat.html_text import highlight
 from index.analyze import words
-from index.encoder import HashingEmbedder
 from index.fusion import Fusion
-from index.search import Hit, Searcher, open_searcher
-
-
-@pytest.fixture
-def searcher(built: Settings) -> Searcher:
-    return open_searcher(built, HashingEmbedder())
+from index.search import Hit, Searcher
 
 
 def test_highlight_matches_inflections_and_folded_spelling_as_whole_words() -> None:

@@ -19,16 +19,10 @@ from index.decision import (
     Evidence,
     rule_for_model,
 )
-from index.encoder import HashingEmbedder
-from index.search import Searcher, open_searcher
+from index.search import Searcher
 from index.store import load_snapshot
 
 FAR = (0.83, 0.80)  # (best cosine, domain cosine) at or below which a question is far
-
-
-@pytest.fixture
-def searcher(built: Settings) -> Searcher:
-    return open_searcher(built, HashingEmbedder())
 
 
 def _ev(top=0.95, coverage=1.0, english=False, **kw) -> Evidence:

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from base.settings import Settings
 from index.encoder import HashingEmbedder
 from index.fusion import Fusion, convex, effective_rank, rrf, score_share, strength
 from index.search import Searcher
-from index.store import Snapshot, load_snapshot
-
-
-@pytest.fixture
-def snapshot(built: Settings) -> Snapshot:
-    return load_snapshot(built.index_dir, model="hashing", chunking=built.chunking)
-
-
-@pytest.fixture
-def searcher(snapshot: Snapshot) -> Searcher:
-    return Searcher(snapshot, HashingEmbedder())
+from index.store import Snapshot
 
 
 def test_convex_scales_each_list_and_weights_it() -> None:

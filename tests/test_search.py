@@ -7,11 +7,10 @@ import pytest
 from conftest import HADERSLEV, HERNING, KL_REPORT
 
 from base.errors import QueryError
-from base.settings import Settings
 from index.decision import AbstainRule
 from index.encoder import HashingEmbedder
 from index.search import MAX_QUERY_CHARS, Searcher, clean_query
-from index.store import Snapshot, load_snapshot
+from index.store import Snapshot
 
 QUERIES = [
     "Hvad er et velfærdsteknologisk CV?",
@@ -21,16 +20,6 @@ QUERIES = [
     "aktionslæring",
     "xyzzy",
 ]
-
-
-@pytest.fixture
-def snapshot(built: Settings) -> Snapshot:
-    return load_snapshot(built.index_dir, model="hashing", chunking=built.chunking)
-
-
-@pytest.fixture
-def searcher(snapshot: Snapshot) -> Searcher:
-    return Searcher(snapshot, HashingEmbedder())
 
 
 def brute_force(snapshot: Snapshot, query: str, allowed=None) -> list[tuple[int, float]]:
