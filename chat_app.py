@@ -26,7 +26,7 @@ import gradio as gr  # noqa: E402
 from rich.console import Console  # noqa: E402
 
 from base.errors import CasechatError  # noqa: E402
-from base.settings import Settings  # noqa: E402
+from base.settings import ServerSettings, Settings  # noqa: E402
 from casechat.answer import DEFAULT_K, MAX_K, Responder  # noqa: E402
 from casechat.cards import citation_label  # noqa: E402
 from casechat.chat_view import (  # noqa: E402
@@ -46,7 +46,9 @@ from casechat.feedback_view import page_js  # noqa: E402
 from casechat.library_tab import CSS as LIBRARY_CSS  # noqa: E402
 from casechat.library_tab import library_tab  # noqa: E402
 from casechat.live_index import FixedIndex, LiveIndex, SearcherSource  # noqa: E402
+from casechat.ops import configure_logging  # noqa: E402
 from casechat.progress import run_build  # noqa: E402
+from casechat.security import trust_proxies  # noqa: E402
 from casechat.server import Extras  # noqa: E402
 from index.encoder import Embedder, load_embedder  # noqa: E402
 from index.search import Searcher, open_searcher  # noqa: E402
@@ -148,7 +150,10 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
         return responder.answer(question, k, municipalities, documents).html
 
     doc_choices = [(title, source) for source, title in responder.documents.items()]
-    with gr.Blocks(title="Casechat – spørg casene", analytics_enabled=False) as demo:
+    # Gradio's upload and export files are deleted after an hour (checked hourly).
+    with gr.Blocks(
+        title="Casechat – spørg casene", analytics_enabled=False, delete_cache=(3600, 3600)
+    ) as demo:
         gr.Markdown(
             "## Spørg casene om digital ledelse i kommunerne\n"
             "Svarene er uddrag af casene med kildehenvisning – chatten skriver ikke selv tekst. "
@@ -261,6 +266,8 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
         export.click(export_conversation, turns, files, **private)
     demo.queue(default_concurrency_limit=concurrency)
     demo.casechat_extras = Extras.for_source(responder.source)  # /api and /mcp, see serve()
+    if library_settings is not None:  # /readyz tells the library's build state
+        demo.casechat_extras.build_state = demo.casechat_builder.state
     return demo
 
 
@@ -269,6 +276,8 @@ def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: boo
 
     The chat's HTTP API (/api, docs at /api/docs) and MCP server (/mcp) are served with it."""
     extras: Extras | None = getattr(demo, "casechat_extras", None)
+    if extras:
+        trust_proxies(extras.server)  # X-Forwarded-For only from the proxies named
     try:
         _, url, _ = demo.launch(
             server_name=host,
@@ -289,6 +298,7 @@ def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: boo
             enable_monitoring=False,
             js=page_js(PAGE_JS),
             app_kwargs=extras.app_kwargs(host) if extras else None,
+            root_path=extras.server.root_path or None if extras else None,
             i18n=gr.I18n(en=GRADIO_DANISH, da=GRADIO_DANISH),
         )
     except OSError as exc:
@@ -301,12 +311,7 @@ def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: boo
 
 def _log_to_terminal() -> None:
     """Answer times and unexpected errors of the chat go to stderr; other libraries stay quiet."""
-    logger = logging.getLogger("casechat")
-    if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+    configure_logging(ServerSettings.from_env())  # JSON lines with CASECHAT_JSON_LOGS
 
 
 def launch(

@@ -45,3 +45,7 @@ class LibraryError(CasechatError):
 
 class AccessError(CasechatError):
     """A change to the library needs an editor login that is missing or refused."""
+
+
+class BusyError(CasechatError):
+    """The search pool is full: try again shortly (HTTP 429 with Retry-After)."""

@@ -7,6 +7,7 @@ variable per place on disk, so tests can point each at tmp_path.
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,20 @@ MAX_UPLOAD_MB_ENV = "CASECHAT_MAX_UPLOAD_MB"
 MAX_UPLOAD_FILES_ENV = "CASECHAT_MAX_UPLOAD_FILES"
 #: The JSON lines file of 👍/👎 votes on passages (casechat/feedback.py).
 FEEDBACK_ENV = "CASECHAT_FEEDBACK_FILE"
+#: A TOML settings file; its keys are these variables' names without CASECHAT_, in lower
+#: case (corpus_dir = "/srv/casechat/corpus"). Environment variables win over it.
+SETTINGS_FILE_ENV = "CASECHAT_SETTINGS_FILE"
+#: The server (casechat/security.py, casechat/ops.py): Host names served (comma list),
+#: proxies whose X-Forwarded-For is trusted, origins allowed by CORS, the largest request
+#: body, the path under a reverse proxy, JSON logs, question text in them, API queue.
+ALLOWED_HOSTS_ENV = "CASECHAT_ALLOWED_HOSTS"
+FORWARDED_ALLOW_IPS_ENV = "CASECHAT_FORWARDED_ALLOW_IPS"
+CORS_ORIGINS_ENV = "CASECHAT_CORS_ORIGINS"
+MAX_BODY_KB_ENV = "CASECHAT_MAX_BODY_KB"
+ROOT_PATH_ENV = "CASECHAT_ROOT_PATH"
+JSON_LOGS_ENV = "CASECHAT_JSON_LOGS"
+LOG_QUESTIONS_ENV = "CASECHAT_LOG_QUESTIONS"
+API_QUEUE_ENV = "CASECHAT_API_QUEUE"
 
 
 @dataclass(frozen=True)
@@ -72,15 +87,15 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        env = os.environ
+        env = environment()
         library = env.get(LIBRARY_ENV)
         return cls(
             corpus_dir=Path(env.get(CORPUS_ENV, ROOT / "corpus")),
             index_dir=Path(env.get(INDEX_ENV, ROOT / "data" / "index")),
             model=env.get(MODEL_ENV, DEFAULT_MODEL),
             library_dir=Path(library) if library else None,
-            max_upload_bytes=_positive(MAX_UPLOAD_MB_ENV, 100) * 1024 * 1024,
-            max_upload_files=_positive(MAX_UPLOAD_FILES_ENV, 20),
+            max_upload_bytes=_positive(MAX_UPLOAD_MB_ENV, 100, env) * 1024 * 1024,
+            max_upload_files=_positive(MAX_UPLOAD_FILES_ENV, 20, env),
             feedback_file=Path(env[FEEDBACK_ENV]) if env.get(FEEDBACK_ENV) else None,
         )
 
@@ -95,9 +110,70 @@ class Settings:
         return self.library_dir or self.index_dir.parent / "library"
 
 
-def _positive(name: str, default: int) -> int:
-    """A positive whole number from the environment variable `name`, else `default`."""
-    raw = os.environ.get(name, "").strip()
+def environment() -> dict[str, str]:
+    """The settings file's values under their variable names, overlaid by the environment."""
+    path = os.environ.get(SETTINGS_FILE_ENV) or str(ROOT / "casechat.toml")
+    try:
+        with open(path, "rb") as handle:
+            values = tomllib.load(handle)
+    except FileNotFoundError:
+        if os.environ.get(SETTINGS_FILE_ENV):
+            raise CasechatError(f"Indstillingsfilen {path} findes ikke.") from None
+        values = {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CasechatError(f"Indstillingsfilen {path} kan ikke læses: {exc}") from exc
+    merged = {f"CASECHAT_{k.upper()}": _text(v) for k, v in values.items()}
+    return {**merged, **os.environ}
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How the chat's server meets the network (defaults: loopback only, no proxy, no CORS)."""
+
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
+    forwarded_allow_ips: str = ""
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 1024 * 1024
+    root_path: str = ""
+    json_logs: bool = False
+    log_questions: bool = False
+    api_queue: int = 8
+
+    @classmethod
+    def from_env(cls) -> ServerSettings:
+        env = environment()
+        hosts = _items(env.get(ALLOWED_HOSTS_ENV, "")) or cls.allowed_hosts
+        return cls(
+            allowed_hosts=tuple(h.lower() for h in hosts),
+            forwarded_allow_ips=",".join(_items(env.get(FORWARDED_ALLOW_IPS_ENV, ""))),
+            cors_origins=_items(env.get(CORS_ORIGINS_ENV, "")),
+            max_body_bytes=_positive(MAX_BODY_KB_ENV, 1024, env) * 1024,
+            root_path=env.get(ROOT_PATH_ENV, "").strip().rstrip("/"),
+            json_logs=_yes(env.get(JSON_LOGS_ENV, "")),
+            log_questions=_yes(env.get(LOG_QUESTIONS_ENV, "")),
+            api_queue=_positive(API_QUEUE_ENV, 8, env),
+        )
+
+
+def _items(raw: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in raw.split(",") if p.strip())
+
+
+def _yes(raw: str) -> bool:
+    return raw.strip().lower() in ("1", "true", "ja", "yes", "on")
+
+
+def _positive(name: str, default: int, env: dict[str, str] | None = None) -> int:
+    """A positive whole number from the variable `name`, else `default`."""
+    raw = (env if env is not None else environment()).get(name, "").strip()
     if not raw:
         return default
     if not raw.isdigit() or int(raw) < 1:

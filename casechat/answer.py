@@ -18,6 +18,7 @@ from casechat.chat_view import render_footer, render_message
 from casechat.followup import resolve
 from casechat.html_text import question_terms
 from casechat.live_index import FixedIndex, SearcherSource
+from casechat.metrics import answered
 from casechat.wording import NO_PASSAGES, cut_notice, reason_notice
 from index.search import Hit, Searcher, SearchResult
 
@@ -91,8 +92,11 @@ class Responder:
         except Exception:
             log.exception("Uventet fejl under søgning")
             answer = Answer(render_message(GENERIC_ERROR, GENERIC_HINT, kind="error"), error=True)
+        seconds = time.perf_counter() - started
         stages = ", ".join(f"{name} {ms:.0f}" for name, ms in answer.timings.items())
-        log.info("Svar på %.0f ms (%s)", (time.perf_counter() - started) * 1e3, stages or "-")
+        log.info("Svar på %.0f ms (%s)", seconds * 1e3, stages or "-")
+        verdict = answer.result.verdict if answer.result else "error" if answer.error else "none"
+        answered("chat", verdict, seconds, question or "")
         return answer
 
     def _answer(

@@ -11,6 +11,7 @@ unexpected 500 with a generic message, its traceback logged server-side only.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -21,12 +22,14 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from base.errors import CasechatError, QueryError
+from base.errors import BusyError, CasechatError, QueryError
 from casechat import __version__
 from casechat.answer import GENERIC_ERROR, MAX_K
 from casechat.feedback import FeedbackLog
 from casechat.live_index import SearcherSource
 from casechat.lookup import DEFAULT_K, check_k, document_rows, search_payload
+from casechat.metrics import answered
+from casechat.pool import RETRY_AFTER, SearchPool
 
 log = logging.getLogger("casechat.api")
 
@@ -66,6 +69,10 @@ def _guarded(call: Callable[[], Any]) -> Any:
     """The call's result, or a JSON error: 422 bad input, 503 index problems, 500 else."""
     try:
         return call()
+    except BusyError as exc:
+        answer = error(429, str(exc))
+        answer.headers["Retry-After"] = str(RETRY_AFTER)
+        return answer
     except QueryError as exc:
         return error(422, str(exc))
     except CasechatError as exc:
@@ -94,8 +101,25 @@ def _validation_message(exc: RequestValidationError) -> str:
     return f"Feltet »{field}« har en ugyldig værdi."
 
 
-def create_api(source: SearcherSource, feedback: FeedbackLog) -> FastAPI:
-    """The API over the index of the moment (`source.current()` per request)."""
+def _pooled(pool: SearchPool, search: Callable[[], dict]) -> Callable[[], dict]:
+    """The search, run in a place of the shared pool, counted and timed for /metrics."""
+
+    def run() -> dict:
+        with pool.api():
+            started = time.perf_counter()
+            payload = search()
+        answered("api", payload.get("verdict", "?"), time.perf_counter() - started)
+        return payload
+
+    return run
+
+
+def create_api(
+    source: SearcherSource, feedback: FeedbackLog, pool: SearchPool | None = None
+) -> FastAPI:
+    """The API over the index of the moment (`source.current()` per request); its searches
+    share `pool` with MCP (a full pool: 429)."""
+    pool = pool or SearchPool()
     api = FastAPIOffline(
         title="casechat API",
         version=__version__,
@@ -121,8 +145,11 @@ def create_api(source: SearcherSource, feedback: FeedbackLog) -> FastAPI:
     def search_post(body: SearchRequest) -> Any:
         """Search with a question and optional filters; see GET /search for the answer."""
         return _guarded(
-            lambda: search_payload(
-                source, body.question, body.k, body.municipalities, body.documents
+            _pooled(
+                pool,
+                lambda: search_payload(
+                    source, body.question, body.k, body.municipalities, body.documents
+                ),
             )
         )
 
@@ -137,7 +164,10 @@ def create_api(source: SearcherSource, feedback: FeedbackLog) -> FastAPI:
         "chunk_id"}], "notice": "...", "results": [rows of `casechat search --json`],
         "searched": "<the question as searched>"}`."""
         return _guarded(
-            lambda: search_payload(source, question, check_k(k), municipalities, documents)
+            _pooled(
+                pool,
+                lambda: search_payload(source, question, check_k(k), municipalities, documents),
+            )
         )
 
     @api.get("/documents", summary="Dokumenterne i indekset")

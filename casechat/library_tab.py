@@ -2,8 +2,8 @@
 
 `library_tab(...)` lays the tab out inside the chat's gr.Blocks and wires it
 to a Library (casechat/library) and a Builder that updates the index in the
-background. Every changing handler checks the session's login on the server
-(casechat/library/session.py) and is private to the browser (no Gradio API
+background. Every changing handler checks the editor's session cookie and CSRF token on
+the server (casechat/library/sessions.py) and is private to the browser (no Gradio API
 endpoint); the reading ones show the list. A timer refreshes the list, the
 progress bar and the chat's filters when the index or the library changed.
 """
@@ -14,14 +14,15 @@ from pathlib import Path
 
 import gradio as gr
 
-from base.errors import CasechatError
+from base.errors import AccessError, CasechatError
 from base.settings import Settings
 from casechat.answer import Responder
+from casechat.editor_routes import LOGIN_JS, LOGOUT_JS
 from casechat.library import Library, form_meta
 from casechat.library.builder import Builder
 from casechat.library.catalog import COLUMNS, matching, rows
 from casechat.library.guard import Filters, handler
-from casechat.library.session import log_in, require_editor
+from casechat.library.sessions import sessions_for, token_of
 from casechat.library.views import CSS, LOGIN_NEEDED, NO_EDITORS, checked, message, progress
 from ingest.municipalities import municipalities
 
@@ -58,7 +59,8 @@ def library_tab(
         max_height=420,
         column_widths=["24%", "18%", "11%", "8%", "6%", "5%", "6%", "9%", "13%"],
     )
-    login = gr.State(None)
+    login = gr.Textbox(visible=False, elem_id="csrf")  # the CSRF token of the editor session
+    sessions = sessions_for(settings.library)
     staged = gr.State({})
     pending_removal = gr.State(None)
     seen = gr.State(None)
@@ -111,8 +113,8 @@ def library_tab(
             rebuild = gr.Button("Opdatér indekset", size="sm", elem_id="opdater")
     timer = gr.Timer(1.5)
 
-    def editor_of(session, request) -> str:
-        return require_editor(library.editors, session, request)
+    def editor_of(csrf, request) -> str:
+        return sessions.check(token_of(request), csrf)
 
     def listing(text: str) -> dict:
         searcher = responder.source.current()
@@ -149,14 +151,17 @@ def library_tab(
         )
 
     @handler(4)
-    def on_log_in(user, secret, request: gr.Request):
-        session = log_in(library.editors, user, secret, request)
-        text = message(f"Logget ind som {session.editor}.")
-        return session, "", gr.Column(visible=True), text
+    def on_log_in(user, failure, request: gr.Request):
+        if failure:  # LOGIN_JS posted the password to /editor/login, which refused it
+            raise AccessError(str(failure)[:300])
+        editor = sessions.check(token_of(request), change=False)
+        text = message(f"Logget ind som {editor}.")
+        return sessions.csrf_of(token_of(request)), "", gr.Column(visible=True), text
 
     @handler(3)
-    def on_log_out():
-        return None, gr.Column(visible=False), message("Du er logget ud.")
+    def on_log_out(request: gr.Request):
+        sessions.revoke(token_of(request))
+        return "", gr.Column(visible=False), message("Du er logget ud.")
 
     @handler(8)
     def on_upload(files, session, request: gr.Request):
@@ -259,9 +264,10 @@ def library_tab(
     timer.tick(refresh, watch, view, **QUIET)
     query.change(lambda *a: refresh(*a, force=True), watch, view, **QUIET)
     entered = [login, password, editor_area, notice]
-    log_in_button.click(on_log_in, [name, password], entered, **PRIVATE)
-    password.submit(on_log_in, [name, password], entered, **PRIVATE)
-    log_out_button.click(on_log_out, None, [login, editor_area, notice], **PRIVATE)
+    log_in_button.click(on_log_in, [name, password], entered, js=LOGIN_JS, **PRIVATE)
+    password.submit(on_log_in, [name, password], entered, js=LOGIN_JS, **PRIVATE)
+    out = [login, editor_area, notice]
+    log_out_button.click(on_log_out, None, out, js=LOGOUT_JS, **PRIVATE)
     form = [pick, title, meta_munis, date, kind]
     upload.upload(on_upload, [upload, login], [staged, upload_result, *form, notice], **PRIVATE)
     pick.input(on_pick, [pick, staged], [title, meta_munis, date, kind, notice], **PRIVATE)

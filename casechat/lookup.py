@@ -43,8 +43,13 @@ def check_k(k: object) -> int:
     except ValueError:
         raise QueryError(f"k skal være et heltal fra 1 til {MAX_K}.") from None
     if not 1 <= value <= MAX_K:
-        raise QueryError(f"k skal være et heltal fra 1 til {MAX_K}; fik {value}.")
+        raise QueryError(f"k skal være et heltal fra 1 til {MAX_K}; fik {short(str(value))}.")
     return value
+
+
+def short(value: str, limit: int = 40) -> str:
+    """At most `limit` characters of user input, for an error message."""
+    return value if len(value) <= limit else value[:limit] + "…"
 
 
 def check_filter(values: Iterable[str] | None, known: Iterable[str], what: str) -> set[str]:
@@ -55,7 +60,8 @@ def check_filter(values: Iterable[str] | None, known: Iterable[str], what: str) 
     if unknown:
         shown = ", ".join(known[:12]) + (" …" if len(known) > 12 else "")
         raise QueryError(
-            f"Ukendt {what}: {quoted_list(unknown)}. Gyldige værdier: {shown or 'ingen'} "
+            f"Ukendt {what}: {quoted_list([short(u) for u in unknown])}. "
+            f"Gyldige værdier: {shown or 'ingen'} "
             "(se også GET /api/documents eller værktøjet list_documents)."
         )
     return chosen

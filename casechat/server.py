@@ -19,12 +19,17 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.routing import Mount
 
-from base.settings import Settings
+from base.settings import ServerSettings, Settings
 from casechat.api import create_api
+from casechat.editor_routes import editor_routes
 from casechat.feedback import FeedbackLog
+from casechat.library.sessions import sessions_for
 from casechat.live_index import SearcherSource
 from casechat.mcp_server import build_mcp
+from casechat.ops import ops_routes
 from casechat.originals import original_route
+from casechat.pool import SearchPool
+from casechat.security import Guard
 
 log = logging.getLogger("casechat.server")
 
@@ -41,6 +46,12 @@ class Extras:
     mcp: bool = True
     #: Where the originals behind the citations are served from (/dokument/<id>).
     corpus_dir: Path = field(default_factory=lambda: Settings.from_env().corpus_dir)
+    #: The library folder (editor sessions, uploads); None: a chat without the library.
+    library: Path | None = None
+    server: ServerSettings = field(default_factory=ServerSettings.from_env)
+    #: The library builder's state, for /readyz (set by chat_app when there is a library).
+    build_state: Callable[[], object] | None = None
+    upload_limit: int = 100 * 1024 * 1024
 
     @classmethod
     def for_source(cls, source: SearcherSource) -> Extras:
@@ -50,17 +61,29 @@ class Extras:
         if not isinstance(settings, Settings):
             index_dir = source.current().snapshot.path.parent
             settings = replace(Settings.from_env(), index_dir=index_dir)
-        return cls(source, FeedbackLog(settings.feedback_path), corpus_dir=settings.corpus_dir)
+        library = settings.library if getattr(source, "settings", None) is settings else None
+        upload = settings.max_upload_bytes * settings.max_upload_files + 1024 * 1024
+        return cls(
+            source,
+            FeedbackLog(settings.feedback_path),
+            corpus_dir=settings.corpus_dir,
+            library=library,
+            upload_limit=upload,
+        )
 
     def lifespan(self, host: str) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
         """The handler that mounts /api and /mcp on Gradio's app when the server starts."""
 
         @asynccontextmanager
         async def mount(app: FastAPI) -> AsyncIterator[None]:
+            pool = SearchPool(queue=self.server.api_queue)
             routes = [
-                Mount(API_PATH, app=create_api(self.source, self.feedback)),
+                Mount(API_PATH, app=create_api(self.source, self.feedback, pool)),
                 original_route(self.source, self.corpus_dir),
+                *ops_routes(self.source, self.build_state),
             ]
+            if self.library is not None:
+                routes.extend(editor_routes(self.library))
             mcp_app = None
             if self.mcp:
                 # Loopback hosts get the SDK's DNS-rebinding protection (Host/Origin checks).
@@ -69,6 +92,10 @@ class Extras:
                 )
                 routes.extend(mcp_app.routes)
             app.router.routes[:0] = routes  # before Gradio's routes: ours win on /api, /mcp
+            # Outermost: hosts, origins, body sizes, uploads, headers (casechat/security.py).
+            stack = app.middleware_stack or app.build_middleware_stack()
+            sessions = sessions_for(self.library) if self.library is not None else None
+            app.middleware_stack = Guard(stack, self.server, self.upload_limit, sessions)
             if mcp_app is None:
                 yield
                 return

@@ -4,21 +4,19 @@ and the session check every changing handler makes."""
 from __future__ import annotations
 
 import stat
+import threading
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from base.errors import AccessError, LibraryError
+from casechat.library import editors as editors_module
+from casechat.library import ratelimit
 from casechat.library.editors import Editors, RateLimiter
-from casechat.library.session import Login, log_in, require_editor
+from casechat.library.sessions import Sessions
 
 PASSWORD = "korrekt-hest-batteri"
-
-
-def request(host: str = "127.0.0.1") -> SimpleNamespace:
-    return SimpleNamespace(client=SimpleNamespace(host=host))
 
 
 @pytest.fixture
@@ -82,26 +80,85 @@ def test_removed_editor_cannot_log_in(editors: Editors) -> None:
         editors.remove("mette")
 
 
-def test_session_check(editors: Editors) -> None:
+def test_sessions_end_at_logout_removal_password_change_and_idle(editors: Editors) -> None:
+    sessions = Sessions(editors)
     with pytest.raises(AccessError, match="Log ind som redaktør"):
-        require_editor(editors, None, request())
-    with pytest.raises(AccessError, match="Log ind"):
-        require_editor(editors, {"editor": "mette"}, request())  # not a Login the server made
-    login = log_in(editors, "mette", PASSWORD, request())
-    assert require_editor(editors, login, request()) == "mette"
-    with pytest.raises(AccessError, match="denne adresse"):
-        require_editor(editors, login, request("10.9.9.9"))
-    old = Login("mette", "127.0.0.1", time.time() - 9 * 3600)
+        sessions.check(None)
+    token, session = sessions.open("mette", PASSWORD, "127.0.0.1")
+    assert sessions.check(token, session.csrf) == "mette"
+    with pytest.raises(AccessError, match="Genindlæs siden"):
+        sessions.check(token, "forkert")  # a change needs the CSRF token
+    with pytest.raises(AccessError, match="Log ind igen"):
+        sessions.check("gættet", session.csrf)
+    sessions.revoke(token)  # "Log ud"
+    with pytest.raises(AccessError, match="Log ind igen"):
+        sessions.check(token, session.csrf)
+    token, session = sessions.open("mette", PASSWORD, "127.0.0.1")
+    Editors(editors.path.parent).add("mette", "en-helt-ny-adgangskode")  # another process
+    with pytest.raises(AccessError, match="adgangskoden er skiftet"):
+        sessions.check(token, session.csrf)
+    token, session = sessions.open("mette", "en-helt-ny-adgangskode", "127.0.0.1")
+    Editors(editors.path.parent).remove("mette")  # `casechat editor remove`
+    with pytest.raises(AccessError, match="findes ikke længere"):
+        sessions.check(token, session.csrf)
+    editors.add("mette", PASSWORD)
+    idle = Sessions(editors, idle_minutes=0.5 / 60)
+    token, session = idle.open("mette", PASSWORD, "127.0.0.1")
+    time.sleep(0.6)
     with pytest.raises(AccessError, match="udløbet"):
-        require_editor(editors, old, request())
-    editors.remove("mette")
-    with pytest.raises(AccessError):
-        require_editor(editors, login, request())
+        idle.check(token, session.csrf)
+
+
+def test_thirty_guesses_at_once_are_at_most_five_checks(
+    editors: Editors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked = []
+    real = editors_module._HASHER
+
+    class Counting:
+        def verify(self, stored: str, password: str) -> bool:
+            checked.append(password)
+            return real.verify(stored, password)
+
+    monkeypatch.setattr(editors_module, "_HASHER", Counting())
+    outcomes = []
+
+    def guess(i: int) -> None:
+        try:
+            editors.login("mette", f"forkert-kodeord-{i}", f"10.0.0.{i}")
+            outcomes.append("ok")
+        except AccessError as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(checked) <= 5
+    assert "ok" not in outcomes
+    assert sum("For mange" in o or "mange login-forsøg" in o for o in outcomes) >= 25
+    with pytest.raises(AccessError, match="For mange"):
+        editors.login("mette", PASSWORD, "10.9.9.9")  # locked even with the right password
+
+
+def test_locks_outlive_a_restart_and_a_flood_of_names_stays_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "logins.json"
+    limiter = RateLimiter(path, lock=60)
+    for _ in range(5):
+        limiter.attempt("name:mette")
+    with pytest.raises(AccessError, match="For mange"):
+        limiter.attempt("name:mette")
+    restarted = RateLimiter(path, lock=60)
+    assert restarted.wait_left("name:mette") > 50
+    for i in range(ratelimit.MAX_KEYS + 500):
+        restarted.attempt(f"name:n{i}")
+    assert len(restarted._attempts) <= ratelimit.MAX_KEYS
 
 
 def test_without_editors_the_library_says_how_to_create_one(tmp_path: Path) -> None:
     empty = Editors(tmp_path)
     with pytest.raises(AccessError, match="casechat editor add NAVN"):
-        log_in(empty, "mette", PASSWORD, request())
+        Sessions(empty).open("mette", PASSWORD, "127.0.0.1")
     with pytest.raises(AccessError, match="casechat editor add NAVN"):
-        require_editor(empty, None, request())
+        Sessions(empty).check(None)

@@ -57,16 +57,16 @@ def corpus(app: LibraryApp) -> list[str]:
 
 def logged_in(app: LibraryApp) -> RawSession:
     raw = RawSession(app.url)
-    assert "Logget ind" in text_of(raw.call("log-ind", "click", [EDITOR, PASSWORD]))
+    assert "Logget ind" in raw.log_in(EDITOR, PASSWORD)
     return raw
 
 
 def add_file(raw: RawSession, path: Path, replace: bool = False) -> str:
-    checked = raw.call("upload", "upload", [[raw.upload(path)], STATE])
+    checked = raw.call("upload", "upload", [[raw.upload(path)], raw.csrf])
     form = checked[2:7]
     pick = form[0]["value"] if isinstance(form[0], dict) else form[0]
     title, munis, date, kind = form[1:5]
-    added = raw.call("tilfoej", "click", [pick, title, munis, date, kind, replace, STATE, STATE])
+    added = raw.call("tilfoej", "click", [pick, title, munis, date, kind, replace, STATE, raw.csrf])
     return text_of(checked) + text_of(added)
 
 
@@ -83,8 +83,10 @@ def test_every_change_is_refused_without_a_login(app: LibraryApp, tmp_path: Path
     raw.call(None, "tick", [STATE, "", [], []])  # the session's lists, as a page gets them
     pdf = tmp_path / "zylofon.pdf"
     pdf.write_bytes(zylofon_pdf())
+    with pytest.raises(httpx.HTTPStatusError, match="403"):  # Gradio's upload: editors only
+        raw.upload(pdf)
     calls = [
-        ("upload", "upload", [[raw.upload(pdf)], STATE]),
+        ("upload", "upload", [[], STATE]),
         ("gem-meta", "click", [None, "Titel", [], "", "", STATE, STATE]),
         ("tilfoej", "click", [None, "Titel", [], "", "", True, STATE, STATE]),
         ("fjern", "click", [VIBORG, STATE]),
@@ -98,10 +100,30 @@ def test_every_change_is_refused_without_a_login(app: LibraryApp, tmp_path: Path
         assert "Traceback" not in answer
     assert corpus(app) == before
     assert not any(app.settings.library.glob("staging/*/*"))
-    wrong = text_of(raw.call("log-ind", "click", [EDITOR, "forkert-kodeord"]))
+    wrong = raw.log_in(EDITOR, "forkert-kodeord")
     assert "Forkert navn eller adgangskode" in wrong
     assert "Log ind som redaktør" in text_of(raw.call("fjern-ja", "click", [VIBORG, VIBORG, STATE]))
     assert corpus(app) == before
+
+
+def test_a_logged_in_session_hash_is_useless_without_the_cookie(app: LibraryApp) -> None:
+    """The Gradio session hash travels in URLs: another client that has it, and even the
+    CSRF token, changes nothing without the editor's cookie; the cookie without the CSRF
+    token changes nothing either; after "Log ud" the cookie is dead."""
+    editor = logged_in(app)
+    wait_idle(app)
+    before = app.builder.state().version
+    thief = RawSession(app.url)
+    thief.session = editor.session  # same Gradio session, no cookie
+    assert "Log ind som redaktør" in text_of(thief.call("opdater", "click", [editor.csrf]))
+    assert "Log ind som redaktør" in text_of(thief.call("opdater", "click", [STATE]))
+    assert "Genindlæs siden" in text_of(editor.call("opdater", "click", ["gættet-token"]))
+    assert app.builder.state().version == before  # no build was asked for
+    stolen = dict(editor.http.cookies)
+    editor.call("log-ud", "click", [])
+    replay = RawSession(app.url)
+    replay.http.cookies.update(stolen)
+    assert "Log ind igen" in text_of(replay.call("opdater", "click", [editor.csrf]))
 
 
 def test_hostile_uploads_over_http(app: LibraryApp, tmp_path: Path) -> None:
@@ -117,7 +139,7 @@ def test_hostile_uploads_over_http(app: LibraryApp, tmp_path: Path) -> None:
         path = tmp_path / Path(name).name
         path.write_bytes(data)
         file = raw.upload(path) | {"orig_name": name}
-        answers[name] = text_of(raw.call("upload", "upload", [[file], STATE]))
+        answers[name] = text_of(raw.call("upload", "upload", [[file], raw.csrf]))
     big = tmp_path / "stor.txt"
     big.write_bytes(b"a" * (600 * 1024))
     with pytest.raises(httpx.HTTPStatusError, match="413"):  # Gradio refuses it unread
@@ -173,8 +195,8 @@ def test_searches_during_builds_have_no_errors(app: LibraryApp, tmp_path: Path) 
         while not any("zylofon.pdf" in a for a in list(answers)) and time.monotonic() < deadline:
             time.sleep(0.1)
         raw.call(None, "tick", [STATE, "", [], []])  # the page's lists now name the PDF
-        raw.call("fjern", "click", ["zylofon.pdf", STATE])
-        raw.call("fjern-ja", "click", ["zylofon.pdf", STATE, STATE])
+        raw.call("fjern", "click", ["zylofon.pdf", raw.csrf])
+        raw.call("fjern-ja", "click", ["zylofon.pdf", STATE, raw.csrf])
         wait_idle(app)
     finally:
         stop.set()
@@ -224,7 +246,7 @@ def test_sigkill_during_a_build_loses_nothing(tmp_path: Path) -> None:
         path = tmp_path / "Fanø zylofon.pdf"
         path.write_bytes(zylofon_pdf())
         raw = RawSession(f"http://127.0.0.1:{port}/")
-        assert "Logget ind" in text_of(raw.call("log-ind", "click", [EDITOR, PASSWORD]))
+        assert "Logget ind" in raw.log_in(EDITOR, PASSWORD)
         assert "Tilføjet: Fanø-zylofon.pdf" in add_file(raw, path)
         _wait_for(chat, "CASECHAT_PAUSED embedding", lines, 30)
     finally:

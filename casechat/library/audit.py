@@ -18,6 +18,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from casechat.metrics import changed
+
 FILE = "audit.jsonl"
 ACTIONS = ("add", "replace", "remove", "restore")
 
@@ -57,6 +59,7 @@ class AuditLog:
             os.fsync(fd)
         finally:
             os.close(fd)
+        changed(editor, action, file)
         return event
 
     def events(self) -> list[Event]:

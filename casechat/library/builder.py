@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from base.errors import BuildLockedError, CasechatError
 from base.settings import Settings
+from casechat.metrics import built
 from index.build import BuildReport, build_index
 from index.encoder import Embedder
 
@@ -151,7 +152,9 @@ class Builder:
                 failed = self._state.failed | (self._state.pending - self._queued)
                 pending = frozenset(self._queued)
                 self._set(phase="idle", pending=pending, failed=failed, error=reason)
+            built(False)
             return
+        built(True)
         ended = time.perf_counter()
         embed_start = marks.get("embed_start", ended)
         embed_end = marks.get("embed_end", embed_start)

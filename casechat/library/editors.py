@@ -5,20 +5,22 @@
 The file lies outside the corpus, is written atomically with mode 0600, and
 holds only argon2id hashes (argon2-cffi's defaults, RFC 9106's low-memory
 profile). Reading and asking need no account; adding, replacing, removing and
-restoring do. Failed logins are counted per name and per client: after
-MAX_FAILURES within WINDOW seconds, that name or client is locked LOCK seconds
-(in memory; a restart of the chat forgets the count).
+restoring do. Login attempts are counted per name and per client before the
+password is checked (casechat/library/ratelimit.py): after MAX_FAILURES within
+WINDOW seconds without a success, that name or client is locked LOCK seconds,
+and the locks outlive a restart (`<library>/logins.json`). Checks of one name
+run one at a time, and at most CHECKS argon2 checks (64 MiB each) at once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import threading
 import time
 import unicodedata
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -26,13 +28,12 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from base.errors import AccessError, LibraryError
+from casechat.library.ratelimit import RateLimiter
 
 FILE = "editors.json"
+LOCKS_FILE = "logins.json"
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
-MAX_FAILURES = 5
-WINDOW = 300.0
-LOCK = 60.0
 _NAME = re.compile(r"^[\w.\-]{1,40}$")
 _HASHER = PasswordHasher()
 
@@ -61,46 +62,12 @@ def check_password(password: str) -> str:
     return password
 
 
-@dataclass
-class RateLimiter:
-    """Failures per key (a name, a client address) within WINDOW; locked at MAX_FAILURES."""
-
-    max_failures: int = MAX_FAILURES
-    window: float = WINDOW
-    lock: float = LOCK
-    _failures: dict[str, list[float]] = field(default_factory=dict)
-    _locked: dict[str, float] = field(default_factory=dict)
-    _mutex: threading.Lock = field(default_factory=threading.Lock)
-
-    def wait_left(self, *keys: str) -> float:
-        """Seconds until every key may try again (0 when none is locked)."""
-        now = time.monotonic()
-        with self._mutex:
-            return max([self._locked.get(k, 0.0) - now for k in keys] + [0.0])
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._mutex:
-            for key in keys:
-                recent = [t for t in self._failures.get(key, []) if now - t < self.window]
-                recent.append(now)
-                if len(recent) >= self.max_failures:
-                    self._locked[key] = now + self.lock
-                    recent = []
-                self._failures[key] = recent
-
-    def succeeded(self, *keys: str) -> None:
-        with self._mutex:
-            for key in keys:
-                self._failures.pop(key, None)
-
-
 class Editors:
     """The editor accounts in `<library>/editors.json`."""
 
     def __init__(self, library: Path, limiter: RateLimiter | None = None) -> None:
         self.path = library / FILE
-        self.limiter = limiter or RateLimiter()
+        self.limiter = limiter or RateLimiter(library / LOCKS_FILE)
         self._lock = threading.Lock()
 
     def _load(self) -> dict[str, dict]:
@@ -154,21 +121,28 @@ class Editors:
             del editors[name]
             self._save(editors)
 
+    def fingerprint(self, name: str) -> str | None:
+        """A digest of the editor's password hash: changes with the password; None if gone."""
+        stored = self._load().get(name, {}).get("hash")
+        return hashlib.sha256(stored.encode()).hexdigest()[:32] if stored else None
+
     def login(self, name: str, password: str, client: str) -> str:
-        """The editor's name if `password` is right; AccessError otherwise (rate-limited)."""
-        name = unicodedata.normalize("NFC", (name or "").strip())
+        """The editor's name if `password` is right; AccessError otherwise (rate-limited).
+
+        The attempt is counted before the check, so guesses sent at once are refused
+        from the sixth on without being checked."""
+        name = unicodedata.normalize("NFC", (name or "").strip())[:64]
         keys = (f"name:{name.casefold()}", f"client:{client}")
-        wait = self.limiter.wait_left(*keys)
-        if wait > 0:
-            raise AccessError(f"For mange forkerte forsøg. Vent {wait:.0f} sekunder, og prøv igen.")
-        stored = self._load().get(name, {}).get("hash") if len(password) <= MAX_PASSWORD else None
-        try:
-            _HASHER.verify(stored or _dummy(), password)
-            ok = stored is not None
-        except (VerificationError, InvalidHashError):
-            ok = False
+        self.limiter.attempt(*keys)
+        with self.limiter.checking(name):
+            stored = self._load().get(name, {}).get("hash")
+            stored = stored if len(password) <= MAX_PASSWORD else None
+            try:
+                _HASHER.verify(stored or _dummy(), password[: MAX_PASSWORD + 1])
+                ok = stored is not None
+            except (VerificationError, InvalidHashError):
+                ok = False
         if not ok:
-            self.limiter.failed(*keys)
             raise AccessError("Forkert navn eller adgangskode.")
         self.limiter.succeeded(*keys)
         return name
