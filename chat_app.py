@@ -120,7 +120,7 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
             return gr.File(value=None, visible=False)
         try:
             paths = export_files(turns)
-        except OSError:
+        except Exception:  # noqa: BLE001 - one bad turn must not break the chat's export
             logging.getLogger("casechat").exception("Eksporten mislykkedes")
             gr.Warning("Samtalen kunne ikke eksporteres. Prøv igen om et øjeblik.")
             return gr.File(value=None, visible=False)

@@ -5,10 +5,17 @@ The chat keeps each answer as a `Turn` (structured data taken from the
 makes the same file for one question. Every citation is complete: document
 title, case (municipality), section, page (paged formats only), date and
 source file, and the passage word for word.
+
+Every field is cleaned on the way out: characters Word (XML 1.0) cannot hold
+are dropped, and in Markdown, HTML is escaped (`<img onerror=…>` becomes text)
+and headings and list values are kept on one line, so one hostile title or
+question never breaks the file or the session's later exports.
 """
 
 from __future__ import annotations
 
+import html
+import re
 import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +30,24 @@ from index.search import SearchResult
 
 TITLE = "Samtale fra casechat"
 FORMATS = ("md", "docx")
+#: Characters XML 1.0 (so Word) cannot hold: C0 controls but tab/newline/CR, DEL, lone
+#: surrogates and the two non-characters U+FFFE/U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """`text` without the characters Word cannot hold."""
+    return _NOT_XML.sub("", text or "")
+
+
+def md(text: str) -> str:
+    """`text` for Markdown: cleaned, HTML escaped."""
+    return html.escape(clean(text), quote=False)
+
+
+def md_line(text: str) -> str:
+    """`text` for a Markdown heading or list value: escaped, on one line."""
+    return " ".join(md(text).split())
 
 
 @dataclass(frozen=True)
@@ -101,14 +126,15 @@ def to_markdown(turns: list[Turn]) -> str:
     stamp = f"Eksporteret {datetime.now():%Y-%m-%d %H:%M} · {len(turns)} spørgsmål."
     out = [f"# {TITLE}", "", stamp + " Svarene er ordrette uddrag af casene.", ""]
     for n, turn in enumerate(turns, start=1):
-        out += [f"## {n}. {turn.question}", ""]
-        out += [f"*{line}*\n" for line in _lead(turn)]
+        out += [f"## {n}. {md_line(turn.question)}", ""]
+        out += [f"*{md_line(line)}*\n" for line in _lead(turn)]
         if turn.short_answer:
-            out += ["**Kort svar:** " + " ".join(turn.short_answer), ""]
+            out += ["**Kort svar:** " + md_line(" ".join(turn.short_answer)), ""]
         for c in turn.citations:
-            out += [f"### [{c.number}] {c.case}" + (f" – {c.section}" if c.section else ""), ""]
-            out += [f"- **{label}:** {value}" for label, value in c.fields()]
-            out += [""] + ["> " + line if line.strip() else ">" for line in c.text.splitlines()]
+            section = f" – {md_line(c.section)}" if c.section else ""
+            out += [f"### [{c.number}] {md_line(c.case)}{section}", ""]
+            out += [f"- **{label}:** {md_line(value)}" for label, value in c.fields()]
+            out += [""] + ["> " + md(line) if line.strip() else ">" for line in c.text.splitlines()]
             out += [""]
     return "\n".join(out).rstrip() + "\n"
 
@@ -129,20 +155,21 @@ def write_docx(turns: list[Turn], path: Path) -> Path:
         "Svarene er ordrette uddrag af casene."
     )
     for n, turn in enumerate(turns, start=1):
-        doc.add_heading(f"{n}. {turn.question}", level=1)
+        doc.add_heading(f"{n}. {clean(turn.question)}", level=1)
         for line in _lead(turn):
-            doc.add_paragraph().add_run(line).italic = True
+            doc.add_paragraph().add_run(clean(line)).italic = True
         if turn.short_answer:
             para = doc.add_paragraph()
             para.add_run("Kort svar: ").bold = True
-            para.add_run(" ".join(turn.short_answer))
+            para.add_run(clean(" ".join(turn.short_answer)))
         for c in turn.citations:
-            doc.add_heading(f"[{c.number}] {c.case}" + (f" – {c.section}" if c.section else ""), 2)
+            section = f" – {clean(c.section)}" if c.section else ""
+            doc.add_heading(f"[{c.number}] {clean(c.case)}{section}", 2)
             for label, value in c.fields():
                 para = doc.add_paragraph(style="List Bullet")
                 para.add_run(f"{label}: ").bold = True
-                para.add_run(value)
-            quote = doc.add_paragraph(c.text, style="Quote")
+                para.add_run(clean(value))
+            quote = doc.add_paragraph(clean(c.text), style="Quote")
             quote.paragraph_format.space_after = Pt(10)
     doc.save(str(path))
     return path

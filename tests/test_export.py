@@ -93,3 +93,25 @@ def test_search_exports_as_word_and_markdown(cli_env: Settings, tmp_path: Path) 
 def test_bad_export_options_exit_2_in_danish(cli_env: Settings, args, message) -> None:
     result = runner.invoke(app, ["search", ODENSE, *args])
     assert result.exit_code == 2 and message in result.stderr
+
+
+def test_hostile_title_and_control_character_question_export_safely(result, tmp_path: Path) -> None:
+    hostile = '<img src=x onerror="alert(1)"> Titel\n# falsk overskrift'
+    first = result.hits[0]
+    bad_doc = replace(first.document, meta=replace(first.document.meta, title=hostile))
+    bad_hit = replace(first, document=bad_doc)
+    turns = [
+        turn_from("Et spørgsmål med styretegn \x00\x07\x1b og \ufffe?", result),
+        turn_from(ODENSE, replace(result, hits=(bad_hit, *result.hits[1:]))),
+    ]
+    text = to_markdown(turns)
+    assert "<img" not in text and "&lt;img src=x" in text
+    assert "\n# falsk" not in text  # the title stays on its line
+    assert not any(ch in text for ch in "\x00\x07\x1b\ufffe")
+    paths = export_files(turns, tmp_path)  # Word raised ValueError on the control characters
+    words = word_text(paths[0])
+    assert "Et spørgsmål med styretegn  og ?" in words
+    assert '<img src=x onerror="alert(1)"> Titel' in words  # Word shows it as plain text
+    (tmp_path / "igen").mkdir()
+    again = export_files([*turns, turn_from(ODENSE, result)], tmp_path / "igen")
+    assert all(p.stat().st_size > 0 for p in again)  # later exports of the session still work
