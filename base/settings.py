@@ -46,7 +46,8 @@ FEEDBACK_ENV = "CASECHAT_FEEDBACK_FILE"
 SETTINGS_FILE_ENV = "CASECHAT_SETTINGS_FILE"
 #: The server (casechat/security.py, casechat/ops.py): Host names served (comma list),
 #: proxies whose X-Forwarded-For is trusted, origins allowed by CORS, the largest request
-#: body, the path under a reverse proxy, JSON logs, question text in them, API queue.
+#: body, the path under a reverse proxy, JSON logs, question text in them, API queue
+#: and API searches per second.
 ALLOWED_HOSTS_ENV = "CASECHAT_ALLOWED_HOSTS"
 FORWARDED_ALLOW_IPS_ENV = "CASECHAT_FORWARDED_ALLOW_IPS"
 CORS_ORIGINS_ENV = "CASECHAT_CORS_ORIGINS"
@@ -55,6 +56,7 @@ ROOT_PATH_ENV = "CASECHAT_ROOT_PATH"
 JSON_LOGS_ENV = "CASECHAT_JSON_LOGS"
 LOG_QUESTIONS_ENV = "CASECHAT_LOG_QUESTIONS"
 API_QUEUE_ENV = "CASECHAT_API_QUEUE"
+API_RATE_ENV = "CASECHAT_API_RATE"
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,8 @@ class ServerSettings:
     json_logs: bool = False
     log_questions: bool = False
     api_queue: int = 8
+    #: API searches admitted per second (more: 429 with Retry-After).
+    api_rate: int = 10
 
     @classmethod
     def from_env(cls) -> ServerSettings:
@@ -160,6 +164,7 @@ class ServerSettings:
             json_logs=_yes(env.get(JSON_LOGS_ENV, "")),
             log_questions=_yes(env.get(LOG_QUESTIONS_ENV, "")),
             api_queue=_positive(API_QUEUE_ENV, 8, env),
+            api_rate=_positive(API_RATE_ENV, 10, env),
         )
 
 

@@ -19,6 +19,7 @@ from casechat.followup import resolve
 from casechat.html_text import question_terms
 from casechat.live_index import FixedIndex, SearcherSource
 from casechat.metrics import answered
+from casechat.pool import SHARED
 from casechat.wording import NO_PASSAGES, cut_notice, reason_notice
 from index.search import Hit, Searcher, SearchResult
 
@@ -86,7 +87,10 @@ class Responder:
         """Search the index for `question` (or the follow-up it makes with `previous`)."""
         started = time.perf_counter()
         try:
-            answer = self._answer(question or "", _clamp_k(k), municipalities, documents, previous)
+            with SHARED.chat():  # API searches wait while a person's question runs
+                answer = self._answer(
+                    question or "", _clamp_k(k), municipalities, documents, previous
+                )
         except CasechatError as exc:
             answer = Answer(render_message(str(exc)), error=True)
         except Exception:

@@ -10,12 +10,14 @@ unexpected 500 with a generic message, its traceback logged server-side only.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import FastAPI, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
@@ -28,8 +30,8 @@ from casechat.answer import GENERIC_ERROR, MAX_K
 from casechat.feedback import FeedbackLog
 from casechat.live_index import SearcherSource
 from casechat.lookup import DEFAULT_K, check_k, document_rows, search_payload
-from casechat.metrics import answered
-from casechat.pool import RETRY_AFTER, SearchPool
+from casechat.metrics import BUSY, answered
+from casechat.pool import FULL, PAUSE, RETRY_AFTER, SHARED, SearchPool
 
 log = logging.getLogger("casechat.api")
 
@@ -65,14 +67,27 @@ def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"fejl": message}, status_code=status)
 
 
+def busy(message: str) -> JSONResponse:
+    answer = error(429, message)
+    answer.headers["Retry-After"] = str(RETRY_AFTER)
+    return answer
+
+
+async def _searched(pool: SearchPool, search: Callable[[], dict]) -> Any:
+    """The search in a thread, or 429 after PAUSE seconds when the pool's queue is full."""
+    if not pool.admit():
+        BUSY.inc()
+        await asyncio.sleep(PAUSE)
+        return busy(FULL.format(s=RETRY_AFTER))
+    return await run_in_threadpool(_guarded, _pooled(pool, search))
+
+
 def _guarded(call: Callable[[], Any]) -> Any:
     """The call's result, or a JSON error: 422 bad input, 503 index problems, 500 else."""
     try:
         return call()
     except BusyError as exc:
-        answer = error(429, str(exc))
-        answer.headers["Retry-After"] = str(RETRY_AFTER)
-        return answer
+        return busy(str(exc))
     except QueryError as exc:
         return error(422, str(exc))
     except CasechatError as exc:
@@ -119,7 +134,7 @@ def create_api(
 ) -> FastAPI:
     """The API over the index of the moment (`source.current()` per request); its searches
     share `pool` with MCP (a full pool: 429)."""
-    pool = pool or SearchPool()
+    pool = pool or SHARED
     api = FastAPIOffline(
         title="casechat API",
         version=__version__,
@@ -142,19 +157,17 @@ def create_api(
         return error(exc.status_code, "Forespørgslen kan ikke besvares.")
 
     @api.post("/search", summary="Søg i casene (JSON-krop)")
-    def search_post(body: SearchRequest) -> Any:
+    async def search_post(body: SearchRequest) -> Any:
         """Search with a question and optional filters; see GET /search for the answer."""
-        return _guarded(
-            _pooled(
-                pool,
-                lambda: search_payload(
-                    source, body.question, body.k, body.municipalities, body.documents
-                ),
-            )
+        return await _searched(
+            pool,
+            lambda: search_payload(
+                source, body.question, body.k, body.municipalities, body.documents
+            ),
         )
 
     @api.get("/search", summary="Søg i casene (parametre i adressen)")
-    def search_get(
+    async def search_get(
         question: str = Query("", description="Spørgsmålet, højst 1000 tegn."),
         k: str = Query(str(DEFAULT_K), description=f"Antal passager, 1–{MAX_K}."),
         municipalities: list[str] = Query([], description="Kommune; gentag for flere."),
@@ -163,11 +176,9 @@ def create_api(
         """`{"verdict": "answer"|"nearest"|"none", "short_answer": [{"rank","text",
         "chunk_id"}], "notice": "...", "results": [rows of `casechat search --json`],
         "searched": "<the question as searched>"}`."""
-        return _guarded(
-            _pooled(
-                pool,
-                lambda: search_payload(source, question, check_k(k), municipalities, documents),
-            )
+        return await _searched(
+            pool,
+            lambda: search_payload(source, question, check_k(k), municipalities, documents),
         )
 
     @api.get("/documents", summary="Dokumenterne i indekset")

@@ -54,6 +54,18 @@ HEADERS = [
 ]
 
 
+def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The headers with ours added; a stricter policy the route set itself (the originals'
+    sandbox) is kept, with frame-ancestors 'none' added if it lacks it."""
+    names = {k for k, _ in headers}
+    out = []
+    for key, value in headers:
+        if key == b"content-security-policy" and b"frame-ancestors" not in value:
+            value = value.rstrip(b"; ") + b"; frame-ancestors 'none'"
+        out.append((key, value))
+    return out + [(k, v) for k, v in HEADERS if k not in names]
+
+
 def trust_proxies(server: ServerSettings) -> None:
     """Tell uvicorn (which reads FORWARDED_ALLOW_IPS) to trust only the named proxies."""
     os.environ["FORWARDED_ALLOW_IPS"] = server.forwarded_allow_ips or "0.0.0.0/32"
@@ -160,12 +172,11 @@ class Guard:
         async def headed(message: dict) -> None:
             if message["type"] == "http.response.start":
                 kept = [
-                    (k, v)
+                    (k.lower(), v)
                     for k, v in message.get("headers", [])
                     if not k.lower().startswith(b"access-control-")
-                    and k.lower() not in {h for h, _ in HEADERS}
                 ]
-                kept += HEADERS
+                kept = with_security_headers(kept)
                 if allowed:
                     kept.append((b"access-control-allow-origin", origin.encode("latin-1")))
                     kept.append((b"vary", b"Origin"))

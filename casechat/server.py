@@ -28,7 +28,7 @@ from casechat.live_index import SearcherSource
 from casechat.mcp_server import build_mcp
 from casechat.ops import ops_routes
 from casechat.originals import original_route
-from casechat.pool import SearchPool
+from casechat.pool import SHARED
 from casechat.security import Guard
 
 log = logging.getLogger("casechat.server")
@@ -76,7 +76,8 @@ class Extras:
 
         @asynccontextmanager
         async def mount(app: FastAPI) -> AsyncIterator[None]:
-            pool = SearchPool(queue=self.server.api_queue)
+            pool = SHARED
+            pool.queue, pool.rate = self.server.api_queue, float(self.server.api_rate)
             routes = [
                 Mount(API_PATH, app=create_api(self.source, self.feedback, pool)),
                 original_route(self.source, self.corpus_dir),
