@@ -17,6 +17,7 @@ import typer
 
 from base.errors import CasechatError
 from base.settings import Settings
+from casechat import ops_commands
 from casechat.library import commands as library_commands
 
 app = typer.Typer(
@@ -222,9 +223,14 @@ def chat(
     host: Annotated[str, typer.Option(help="Adresse at lytte på.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 7860,
     index_dir: IndexDir = None,
+    root_path: ops_commands.RootPath = None,
+    forwarded_allow_ips: ops_commands.ForwardedIps = None,
+    allowed_hosts: ops_commands.AllowedHosts = None,
 ) -> None:
     """Start webchatten i browseren (bygger indekset først, hvis det mangler)."""
     import gc
+
+    ops_commands.server_options(root_path, forwarded_allow_ips, allowed_hosts)
 
     from index.encoder.preload import preload_embedder
 
@@ -382,6 +388,7 @@ def bench(
 
 # The document library: add, remove, restore, list, editor (casechat/library/commands.py).
 library_commands.register(app)
+ops_commands.register(app)  # backup, restore-backup (casechat/ops_commands.py)
 
 
 def main() -> None:
