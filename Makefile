@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: chat install model index test testdocs lint bench clean
+.PHONY: chat install model index test testdocs lint bench clean nginx
 
 chat: install model  ## install, prepare the model, build the index if missing, start the chat
 	$(BIN)/casechat chat
@@ -35,7 +35,12 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-test: install chromium testdocs lint  ## every test: fast, slow (real model) and browser
+nginx:  ## Debian's nginx for the reverse-proxy test (tests/test_reverse_proxy.py)
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
+	  else echo "The reverse-proxy test needs nginx: sudo apt-get install -y nginx-light"; fi; }
+
+test: install chromium nginx testdocs lint  ## every test: fast, slow (real model) and browser
 	$(BIN)/pytest
 
 # Real documents nobody here wrote, for tests/test_real_documents.py: Debian's Danish

@@ -86,6 +86,15 @@ def host_name(value: str) -> str:
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
+def _under_root(scope: Scope) -> Scope:
+    """The scope with its path under the root path, as ASGI has it (a proxy strips the
+    prefix; Starlette's mounts, /api among them, route on the full path)."""
+    root, path = scope.get("root_path", ""), scope.get("path", "")
+    if not root or path == root or path.startswith(root + "/"):
+        return scope
+    return {**scope, "path": root + path, "raw_path": (root + path).encode()}
+
+
 @dataclass
 class Guard:
     """The ASGI middleware; `app` is the whole app (Gradio's routes and ours)."""
@@ -113,6 +122,7 @@ class Guard:
         if method == "OPTIONS" and allowed:
             await self._preflight(origin, send)
             return
+        scope = _under_root(scope)
         path = scope.get("path", "")
         upload = path.endswith(UPLOAD_SUFFIX)
         if upload and method in UNSAFE and not self._editor(scope):
