@@ -23,6 +23,7 @@ from casechat import __version__
 from casechat.answer import MAX_K
 from casechat.live_index import LiveIndex, SearcherSource
 from casechat.lookup import DEFAULT_K, document_rows, search_payload
+from casechat.pool import SHARED
 
 INSTRUCTIONS = (
     "Søg i danske cases om, hvordan kommuner leder digital transformation. Svarene er "
@@ -59,10 +60,12 @@ def build_mcp(source: SearcherSource) -> MCPServer:
     async def search_cases(
         question: str, k: int = DEFAULT_K, municipalities: list[str] | None = None
     ) -> dict[str, Any]:
+        def pooled() -> dict[str, Any]:  # the chat's search pool (casechat/pool.py)
+            with SHARED.api():
+                return search_payload(source, question, k, municipalities)
+
         try:
-            return await anyio.to_thread.run_sync(
-                lambda: search_payload(source, question, k, municipalities)
-            )
+            return await anyio.to_thread.run_sync(pooled)
         except CasechatError as exc:
             raise ToolError(str(exc)) from exc
 
