@@ -9,8 +9,9 @@
   credentials.
 - Bodies over CASECHAT_MAX_BODY_KB (uploads: the upload limit) get 413, also
   when they come without Content-Length.
-- Uploads (Gradio's /gradio_api/upload) need a live editor session
-  (casechat/library/sessions.py); anyone else gets 403.
+- Uploads (Gradio's /gradio_api/upload, and any multipart body, e.g. its
+  /process_recording) need a live editor session (casechat/library/sessions.py);
+  anyone else gets 403.
 - Every answer carries Content-Security-Policy (frame-ancestors 'none'),
   X-Frame-Options DENY, X-Content-Type-Options nosniff and Referrer-Policy.
 
@@ -124,7 +125,8 @@ class Guard:
             return
         scope = _under_root(scope)
         path = scope.get("path", "")
-        upload = path.endswith(UPLOAD_SUFFIX)
+        multipart = _header(scope, b"content-type").lower().startswith("multipart/")
+        upload = path.endswith(UPLOAD_SUFFIX) or multipart  # any way of storing a file
         if upload and method in UNSAFE and not self._editor(scope):
             await self._refuse(scope, send, 403, "Kun en redaktør, der er logget ind, kan uploade.")
             return

@@ -92,6 +92,14 @@ def test_big_bodies_get_413_and_errors_do_not_echo_input(http: httpx.Client) -> 
     assert len(got.text) < 2000 and "x" * 50 not in got.text
 
 
+def test_no_files_are_stored_without_an_editor_session(http: httpx.Client) -> None:
+    files = {"files": ("a.txt", b"tekst")}
+    for path in ("/gradio_api/upload", "/gradio_api/process_recording", "/gradio_api/x"):
+        got = http.post(path, files=files)
+        assert got.status_code == 403, path
+        assert "redaktør" in got.json()["fejl"]
+
+
 def test_no_cors_and_no_posts_from_other_origins(http: httpx.Client) -> None:
     for origin in ("http://localhost:9999", "https://evil.example"):
         got = http.get("/api/search", params={"question": QUESTION}, headers={"Origin": origin})
@@ -144,3 +152,21 @@ def test_health_readiness_during_a_build_and_metrics(app: LibraryApp, http: http
     assert re.search(r'casechat_builds_total\{outcome="ok"\} [1-9]', text)
     assert "casechat_answer_seconds_bucket" in text
     assert re.search(r"casechat_index_passages [1-9]", text)
+
+
+def test_x_forwarded_for_is_not_believed_without_a_named_proxy(http: httpx.Client) -> None:
+    """Five wrong logins, each 'from' another X-Forwarded-For address: all count against the
+    real client (this machine), so a sixth, from yet another claimed address, is locked."""
+    for i in range(5):
+        got = http.post(
+            "/editor/login",
+            json={"name": f"navn{i}", "password": "forkert-kodeord"},
+            headers={"X-Forwarded-For": f"203.0.113.{i}"},
+        )
+        assert got.status_code == 403 and "Forkert" in got.json()["fejl"]
+    got = http.post(
+        "/editor/login",
+        json={"name": "endnu-et-navn", "password": "forkert-kodeord"},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
+    assert got.status_code == 403 and "For mange" in got.json()["fejl"]
