@@ -77,7 +77,11 @@ async def _searched(pool: SearchPool, search: Callable[[], dict]) -> Any:
     """The search in a thread, or 429 after PAUSE seconds when the pool's queue is full."""
     if not pool.admit():
         BUSY.inc()
-        await asyncio.sleep(PAUSE)
+        pool.refused += 1  # while refusals pause, every search is paced (see pool.admit)
+        try:
+            await asyncio.sleep(PAUSE)
+        finally:
+            pool.refused -= 1
         return busy(FULL.format(s=RETRY_AFTER))
     return await run_in_threadpool(_guarded, _pooled(pool, search))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -92,11 +93,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class _Stderr(logging.StreamHandler):
+    """A handler that writes to the stderr of the moment (not the one when it was made)."""
+
+    @property
+    def stream(self):  # noqa: ANN201 - logging's own attribute
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def configure_logging(server: ServerSettings) -> None:
     """Log casechat's lines to stderr: JSON when asked (CASECHAT_JSON_LOGS), else text."""
     LOG_QUESTIONS["on"] = server.log_questions
     logger = logging.getLogger("casechat")
-    handler = logging.StreamHandler()
+    handler = _Stderr()
     if server.json_logs:
         handler.setFormatter(JsonFormatter())
     else:

@@ -41,6 +41,7 @@ class SearchPool:
         self._inside = 0  # API searches running or waiting
         self._running = 0
         self._chatting = 0
+        self.refused = 0  # refused API calls still pausing before their 429 (a flood)
         self._cond = threading.Condition()
 
     def admit(self) -> bool:
@@ -49,7 +50,7 @@ class SearchPool:
             now = time.monotonic()
             self._tokens = min(self.rate, self._tokens + (now - self._filled) * self.rate)
             self._filled = now
-            if self._inside < self.slots:  # nothing running: a lone caller is never paced
+            if self._inside < self.slots and not self.refused:  # a lone caller: not paced
                 return True
             if self._inside >= self.slots + self.queue or self._tokens < 1:
                 return False

@@ -21,8 +21,11 @@ X-Forwarded-For is applied by uvicorn only from the proxies the operator names
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -38,15 +41,17 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 UPLOAD_SUFFIX = "/gradio_api/upload"
-#: Gradio evaluates the page's event scripts with `new Function` and puts its config in an
-#: inline script, so the page needs 'unsafe-inline' and 'unsafe-eval' for scripts; the rest
-#: is locked to the server itself. (Measured in tests/test_security_headers.py.)
+#: Gradio evaluates the page's event scripts with `new Function`, so scripts need
+#: 'unsafe-eval'; its config is in inline scripts, which an HTML page's policy allows by
+#: their SHA-256 (`page_headers`), not with 'unsafe-inline' (kept only for other answers,
+#: which are not pages). Checked in Chromium by tests/test_reverse_proxy.py.
 CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
     "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
     "media-src 'self' blob:; connect-src 'self'; worker-src 'self' blob:; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+_INLINE = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-frame-options", b"DENY"),
@@ -65,6 +70,23 @@ def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[byte
             value = value.rstrip(b"; ") + b"; frame-ancestors 'none'"
         out.append((key, value))
     return out + [(k, v) for k, v in HEADERS if k not in names]
+
+
+def page_headers(headers: list[tuple[bytes, bytes]], body: bytes) -> list[tuple[bytes, bytes]]:
+    """An HTML page's headers, our policy naming the hashes of the page's inline scripts
+    instead of allowing any inline script (a route's own policy is left as it is)."""
+    hashes = sorted(
+        {
+            "'sha256-" + base64.b64encode(hashlib.sha256(m).digest()).decode() + "'"
+            for m in _INLINE.findall(body)
+        }
+    )
+    policy = CSP.replace("'unsafe-inline' 'unsafe-eval'", " ".join(["'unsafe-eval'", *hashes]))
+    ours = CSP.encode()
+    return [
+        (k, policy.encode() if k == b"content-security-policy" and v == ours else v)
+        for k, v in headers
+    ]
 
 
 def trust_proxies(server: ServerSettings) -> None:
@@ -181,6 +203,8 @@ class Guard:
         return counted
 
     def _headed(self, send: Send, origin: str, allowed: bool) -> Send:
+        held: dict = {"start": None, "body": []}  # an HTML page, until its scripts are known
+
         async def headed(message: dict) -> None:
             if message["type"] == "http.response.start":
                 kept = [
@@ -193,6 +217,17 @@ class Guard:
                     kept.append((b"access-control-allow-origin", origin.encode("latin-1")))
                     kept.append((b"vary", b"Origin"))
                 message = {**message, "headers": kept}
+                if dict(kept).get(b"content-type", b"").startswith(b"text/html"):
+                    held["start"] = message
+                    return
+            elif message["type"] == "http.response.body" and held["start"] is not None:
+                held["body"].append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body, start = b"".join(held["body"]), held["start"]
+                held["start"] = None
+                await send({**start, "headers": page_headers(start["headers"], body)})
+                message = {**message, "body": body}
             await send(message)
 
         return headed
