@@ -150,4 +150,5 @@ class Generation:
     def graph(self) -> LiveGraph | None:
         if self.manifest.ann == "flat":
             return None
-        return LiveGraph(load_graph(self.path), np.asarray(self.manifest.ann_deleted, np.int64))
+        graph = load_graph(self.path, mmap=True)
+        return LiveGraph(graph, np.asarray(self.manifest.ann_deleted, np.int64))
