@@ -9,8 +9,11 @@ calling thread.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
 from rich.console import Console
 
@@ -19,7 +22,10 @@ from base.settings import Settings
 from casechat.live_index import LiveIndex
 from casechat.progress import run_build
 from index.encoder import Embedder, load_embedder
-from index.search import open_searcher
+from index.manifest import Manifest
+from index.search import Searcher, open_searcher
+
+log = logging.getLogger("casechat.startup")
 
 
 def prepare(settings: Settings, embedder: Embedder | None = None) -> LiveIndex:
@@ -47,7 +53,31 @@ def prepare(settings: Settings, embedder: Embedder | None = None) -> LiveIndex:
     )
     # A LiveIndex follows the index: after `casechat build` swaps in a new one,
     # the next question is answered from it, without restarting the chat.
-    return LiveIndex(settings, open_searcher(settings, embedder))
+    searcher = open_searcher(settings, embedder)
+    verify_in_background(searcher)
+    return LiveIndex(settings, searcher)
+
+
+def verify_in_background(searcher: Searcher) -> threading.Thread:
+    """Check every file's sha256 against the manifest in a background thread; the chat
+    answers meanwhile (a load checks sizes only). Damage is logged with what to do."""
+
+    def verify(path: Path, manifest: Manifest) -> None:
+        try:
+            manifest.verify_files(path, checksums=True)
+        except CasechatError as exc:
+            log.error("%s", exc)
+        else:
+            log.info("Indeksets kontrolsummer er i orden: %s", path.name)
+
+    thread = threading.Thread(
+        target=verify,
+        args=(searcher.snapshot.path, searcher.manifest),
+        name="casechat-verify",
+        daemon=True,
+    )
+    thread.start()
+    return thread
 
 
 def prepare_in_background(
