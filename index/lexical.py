@@ -95,6 +95,7 @@ class LexicalIndex:
         self._raw_df: dict[tuple[str, str], int] = {}
         self._avglen: dict[str, float] | None = None
         self._vocabulary: list[str] | None = None
+        self._word_grams: dict[str, Counter] = {}
 
     @classmethod
     def open(
@@ -145,10 +146,10 @@ class LexicalIndex:
             ]
         )
 
-    def _candidates(self, name: str, terms: list[str], depth: int, allowed) -> list:
-        """Tantivy's best ``depth + CANDIDATES`` passages for these terms (addresses)."""
-        hits = self.searcher.search(self._query(name, terms, allowed), depth + CANDIDATES)
-        return [address for _, address in hits.hits]
+    def _candidates(self, name: str, terms: list[str], limit: int, allowed) -> list:
+        """Tantivy's best ``limit`` passages for these terms: (its score, address)."""
+        query = self._query(name, terms, allowed)
+        return self.searcher.search(query, limit, count=False).hits
 
     def _stats(self, name: str, term: str) -> float:
         """BM25's idf of a term (Lucene's, as bm25s): document frequency from Tantivy's
@@ -170,20 +171,40 @@ class LexicalIndex:
             }
         return self._avglen[name]
 
-    def _score(self, name: str, terms: list[str], docs: list[list[str]]) -> np.ndarray:
-        """bm25s' BM25 (no k1 + 1 factor) of these passages' terms, float32 as it was."""
-        out = np.zeros(len(docs), np.float32)
+    def _score(
+        self, name: str, terms: list[str], counts: list[dict[str, int]], lengths: np.ndarray
+    ) -> np.ndarray:
+        """bm25s' BM25 (no k1 + 1 factor) of passages with these term counts and lengths,
+        in float32 as it was."""
+        out = np.zeros(len(counts), np.float32)
         avglen = max(self.avglen(name), 1e-9)
-        counts = [Counter(d) for d in docs]
-        norm = np.array([K1 * (1 - B + B * len(d) / avglen) for d in docs], np.float64).astype(
-            np.float32
-        )
+        norm = (K1 * (1 - B + B * lengths.astype(np.float64) / avglen)).astype(np.float32)
         for term in terms:  # repeated query terms count again, as in bm25s
             idf = np.float32(self._stats(name, term))
             if not idf:
                 continue
             tf = np.array([c.get(term, 0) for c in counts], np.float32)
             out += idf * (tf / (tf + norm))
+        return out
+
+    def _gram_counts(self, words: list[Counter], wanted: set[str]) -> list[dict[str, int]]:
+        """How often each wanted n-gram occurs in passages of these word counts. A word's
+        n-grams are cached across questions, and which of them are wanted across the
+        passages of one question, so each distinct word is split once."""
+        hits: dict[str, list[tuple[str, int]]] = {}
+        out = []
+        for counts in words:
+            tf: dict[str, int] = {}
+            for word, count in counts.items():
+                found = hits.get(word)
+                if found is None:
+                    grams = self._word_grams.get(word)
+                    if grams is None:
+                        grams = self._word_grams[word] = Counter(self.analyzer.ngrams([word]))
+                    found = hits[word] = [(g, k) for g, k in grams.items() if g in wanted]
+                for gram, k in found:
+                    tf[gram] = tf.get(gram, 0) + count * k
+            out.append(tf)
         return out
 
     def _top(
@@ -195,25 +216,32 @@ class LexicalIndex:
         grams = self.analyzer.ngrams(terms)
         found: dict[tuple[int, int], object] = {}
         for name, query_terms in (("words", terms), ("ngrams", grams)):
-            for address in self._candidates(name, query_terms, depth, allowed):
+            for _, address in self._candidates(name, query_terms, depth + CANDIDATES, allowed):
                 found.setdefault((address.segment_ord, address.doc), address)
         if not found:
             return empty
         addresses = list(found.values())
-        ids = np.asarray(self.searcher.fast_field_values("id", addresses), np.int64)
-        words = [self.searcher.doc(a).get_first("words").split() for a in addresses]
-        rows = self.rows_of(ids)
-        out = []
-        for name, query_terms, docs in (
+        fast = self.searcher.fast_field_values
+        ids = np.asarray(fast("id", addresses), np.int64)
+        words = [Counter(self.searcher.doc(a).get_first("words").split()) for a in addresses]
+        per_field = (
             ("words", terms, words),
-            ("ngrams", grams, [self.analyzer.ngrams(w) for w in words]),
-        ):
-            scores = self._score(name, query_terms, docs)
-            order = [i for i in np.lexsort((rows, -scores))[:depth] if scores[i] > 0]
-            out.append(
-                ([int(ids[i]) for i in order], {int(ids[i]): float(scores[i]) for i in order})
-            )
+            ("ngrams", grams, self._gram_counts(words, set(grams))),
+        )
+        out = []
+        for name, query_terms, counts in per_field:
+            lengths = np.asarray(fast(LENGTHS[name], addresses), np.int64)
+            out.append(self._ranked(ids, self._score(name, query_terms, counts, lengths), depth))
         return out
+
+    def _ranked(
+        self, ids: np.ndarray, scores: np.ndarray, depth: int
+    ) -> tuple[list[int], dict[int, float]]:
+        """The best ``depth`` (score, then canonical row), scores above zero."""
+        if not len(ids):
+            return [], {}
+        order = [i for i in np.lexsort((self.rows_of(ids), -scores))[:depth] if scores[i] > 0]
+        return [int(ids[i]) for i in order], {int(ids[i]): float(scores[i]) for i in order}
 
     def top(
         self, query: str, depth: int, allowed: Collection[int] | None = None
