@@ -148,7 +148,10 @@ def build_index(
             fresh.extend(pieces)
         current = set(kept) | {d.source for d in documents}
         report.removed = sorted(s for s in old_docs if s not in current)
+        # An index from before the keyword index moved to Tantivy has none yet: write it.
+        no_keywords = old is not None and not old.manifest.lexical
         report.changed = bool(report.added or report.updated or report.removed or not old)
+        report.changed = report.changed or no_keywords
         if not report.changed:
             if old and stats.changed:
                 stats.save(old.path)  # a cache beside the index, not part of it

@@ -6,6 +6,7 @@ written anew (too many deletions) scores exactly like a full build."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import bm25s
@@ -13,10 +14,15 @@ import numpy as np
 import pytest
 
 import index.lexical_write
-from base.settings import ROOT
+from base.errors import IndexMismatchError
+from base.settings import ROOT, Settings
 from index.analyze import ANALYZER
+from index.build import build_index
+from index.encoder import HashingEmbedder
 from index.lexical import LexicalIndex
 from index.lexical_write import LOCKS, files, read_state, write_lexical
+from index.manifest import MANIFEST
+from index.store import current_path, load_snapshot
 
 QUESTIONS = [
     json.loads(line)["question"]
@@ -156,3 +162,25 @@ def test_filtered_and_empty() -> None:
     (only, _), _ = lex.top("digital ledelse", 10, allowed={6, 7})
     assert only == [w for w in words if w in {6, 7}]
     assert lex.vocabulary() == sorted(set(ANALYZER.words("digital ledelse borger")))
+
+
+def test_an_index_from_before_tantivy_gets_its_keyword_index_without_embedding(
+    built: Settings,
+) -> None:
+    """An index of the previous layout (no keyword index in the manifest): loading it says
+    what to run, and `casechat build` writes the keyword index, reusing every vector."""
+    gen = current_path(built.index_dir)
+    manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
+    manifest["lexical"] = {}
+    for key in ("files", "sizes"):
+        manifest[key] = {k: v for k, v in manifest[key].items() if not k.startswith("lexical/")}
+    (gen / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    shutil.rmtree(gen / "lexical")
+    with pytest.raises(IndexMismatchError, match="casechat build"):
+        load_snapshot(built.index_dir)
+    report = build_index(built, HashingEmbedder())
+    assert report.changed and report.chunks_embedded == 0
+    snapshot = load_snapshot(built.index_dir)
+    assert snapshot.manifest.lexical["docs"] == len(snapshot.chunks)
+    (ids, _), _ = snapshot.lexical.top("digital ledelse", 10)
+    assert ids
