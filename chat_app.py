@@ -27,6 +27,7 @@ from rich.console import Console  # noqa: E402
 
 from base.errors import CasechatError  # noqa: E402
 from base.settings import ServerSettings, Settings  # noqa: E402
+from casechat import startup  # noqa: E402
 from casechat.answer import DEFAULT_K, MAX_K, Responder  # noqa: E402
 from casechat.cards import citation_label  # noqa: E402
 from casechat.chat_view import (  # noqa: E402
@@ -47,11 +48,10 @@ from casechat.library_tab import CSS as LIBRARY_CSS  # noqa: E402
 from casechat.library_tab import library_tab  # noqa: E402
 from casechat.live_index import FixedIndex, LiveIndex, SearcherSource  # noqa: E402
 from casechat.ops import configure_logging  # noqa: E402
-from casechat.progress import run_build  # noqa: E402
 from casechat.security import trust_proxies  # noqa: E402
 from casechat.server import Extras  # noqa: E402
-from index.encoder import Embedder, load_embedder  # noqa: E402
-from index.search import Searcher, open_searcher  # noqa: E402
+from index.encoder import Embedder  # noqa: E402
+from index.search import Searcher  # noqa: E402
 
 # System fonts only: the default theme would fetch web fonts from Google.
 THEME = gr.themes.Default(
@@ -61,31 +61,8 @@ THEME = gr.themes.Default(
 
 
 def prepare(settings: Settings, embedder: Embedder | None = None) -> LiveIndex:
-    """Load the model, bring the index up to date with the corpus, and open it for search.
-
-    Progress is printed in the terminal; a CasechatError says what to run.
-    """
-    console = Console(stderr=True)
-    if embedder is None:
-        console.print(f"Indlæser modellen [bold]{settings.model}[/] …")
-        embedder = load_embedder(settings.model)
-    console.print(f"Tjekker indekset i {settings.index_dir} mod {settings.corpus_dir} …")
-    try:
-        report = run_build(settings, embedder=embedder)
-    except OSError as exc:  # e.g. an index folder without write permission
-        raise CasechatError(
-            f"Indekset i {settings.index_dir} kan ikke bygges ({exc.strerror or exc}). "
-            "Vælg en mappe, du kan skrive i, med CASECHAT_INDEX_DIR eller --index-dir."
-        ) from exc
-    for problem in report.problems:
-        console.print(f"[yellow]Advarsel:[/] {problem.source} springes over: {problem.reason}")
-    console.print(
-        ("Indekset er uændret: " if not report.changed else "Indekset er opdateret: ")
-        + report.summary()
-    )
-    # A LiveIndex follows the index: after `casechat build` swaps in a new one,
-    # the next question is answered from it, without restarting the chat.
-    return LiveIndex(settings, open_searcher(settings, embedder))
+    """Load the model, bring the index up to date and open it (casechat/startup.py)."""
+    return startup.prepare(settings, embedder)
 
 
 def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2) -> gr.Blocks:
@@ -319,12 +296,16 @@ def launch(
     host: str = "127.0.0.1",
     port: int = 7860,
     embedder: Callable[[], Embedder] | None = None,
+    prepared: Callable[[], LiveIndex] | None = None,
 ) -> None:
     """Prepare the index, then serve the chat until Ctrl+C (called by `casechat chat`).
 
-    `embedder` returns the model when it is already loading (cli.py preloads it)."""
+    `embedder` returns the model when it is already loading (cli.py preloads it);
+    `prepared` returns the index when it is already being prepared (cli.py, while
+    Gradio is imported: casechat/startup.py)."""
     _log_to_terminal()
-    demo = build_app(prepare(settings, embedder() if embedder else None))
+    live = prepared() if prepared else prepare(settings, embedder() if embedder else None)
+    demo = build_app(live)
     url = serve(demo, host, port, block=False)
     console = Console(stderr=True)
     console.print(f"Webchatten kører på [bold]{url}[/] (Ctrl+C stopper)")

@@ -232,10 +232,12 @@ def chat(
 
     ops_commands.server_options(root_path, forwarded_allow_ips, allowed_hosts)
 
+    from casechat.startup import prepare_in_background
     from index.encoder.preload import preload_embedder
 
     settings = _settings(index_dir)
     embedder = preload_embedder(settings.model)  # loads while Gradio is imported
+    live = prepare_in_background(settings, embedder.result)  # so is the index
     gc.disable()  # the cyclic collector makes Gradio's import ~1.5x slower, for nothing
     try:
         import chat_app
@@ -243,7 +245,9 @@ def chat(
         gc.enable()
 
     try:
-        chat_app.launch(settings, host=host, port=port, embedder=embedder.result)
+        chat_app.launch(
+            settings, host=host, port=port, embedder=embedder.result, prepared=live.result
+        )
     except CasechatError as exc:
         _fail(exc)
 

@@ -122,9 +122,18 @@ def save(index: faiss.Index, folder: Path) -> None:
     faiss.write_index(index, str(folder / ANN_FILE))
 
 
-def load(folder: Path, ef_search: int | None = None) -> faiss.Index:
-    """Read the stored graph; ``ef_search`` overrides the stored search depth."""
-    index = faiss.read_index(str(folder / ANN_FILE))
+def load(folder: Path, ef_search: int | None = None, mmap: bool = False) -> faiss.Index:
+    """Read the stored graph; ``ef_search`` overrides the stored search depth.
+
+    ``mmap`` (for searching only, never for extending): the vectors stay in the file,
+    memory-mapped in place (faiss ``IO_FLAG_MMAP_IFC``), so loading reads the graph's
+    links but not the vectors, and processes on one machine share their pages."""
+    path = str(folder / ANN_FILE)
+    flag = getattr(faiss, "IO_FLAG_MMAP_IFC", None) if mmap else None
+    try:
+        index = faiss.read_index(path, flag) if flag is not None else faiss.read_index(path)
+    except RuntimeError:  # a faiss that cannot map this index type: read it whole
+        index = faiss.read_index(path)
     if ef_search is not None:
         faiss.downcast_index(index.index).hnsw.efSearch = ef_search
     return index

@@ -26,6 +26,9 @@ from index.calibrate import calibrate
 from index.encoder import Embedder, backend_of
 from index.generation import Generation, LiveSegment
 from index.incremental import Reuse, legacy_vectors, plan_graph, to_merge
+from index.lexical_write import FOLDER as LEXICAL_FOLDER
+from index.lexical_write import LexicalState, write_lexical
+from index.lexical_write import files as lexical_files
 from index.manifest import Manifest, now
 from index.segment import Segment, merge_segments, new_name, write_segment
 from index.store import (
@@ -145,7 +148,10 @@ def build_index(
             fresh.extend(pieces)
         current = set(kept) | {d.source for d in documents}
         report.removed = sorted(s for s in old_docs if s not in current)
+        # An index from before the keyword index moved to Tantivy has none yet: write it.
+        no_keywords = old is not None and not old.manifest.lexical
         report.changed = bool(report.added or report.updated or report.removed or not old)
+        report.changed = report.changed or no_keywords
         if not report.changed:
             if old and stats.changed:
                 stats.save(old.path)  # a cache beside the index, not part of it
@@ -189,6 +195,7 @@ def build_index(
         added_ids = np.array([c.chunk_id for c in fresh], np.int64)
         segments = _merge(writer, segments, report)
         report.segments = len(segments)
+        lexical = _write_lexical(writer, old, segments, fresh, report, len(removed_ids))
         del fresh
 
         manifest = Manifest(
@@ -216,6 +223,8 @@ def build_index(
             ),
             created_at=old.manifest.created_at if old else now(),
             updated_at=now(),
+            lexical=lexical.as_dict(),
+            vectors=f"faiss {faiss.__version__}",
         )
         new = Generation(writer.tmp, manifest, segments)
         order = new.order()
@@ -251,6 +260,42 @@ def _legacy(settings: Settings, embedder: Embedder, full: bool) -> dict:
     if full:
         return {}
     return legacy_vectors(settings.index_dir, embedder.name, backend_of(embedder), embedder.dim)
+
+
+def _write_lexical(
+    writer: GenerationWriter,
+    old: Generation | None,
+    segments: list[LiveSegment],
+    fresh: list[Chunk],
+    report: BuildReport,
+    deleted_passages: int,
+) -> LexicalState:
+    """The new generation's Tantivy index: the previous one with the changed and removed
+    documents deleted and the new passages added (or written anew, index/lexical_write.py)."""
+    state = LexicalState.from_dict(old.manifest.lexical) if old else None
+    previous = old.path / LEXICAL_FOLDER if old and state else None
+
+    def everything():
+        for live in segments:
+            for chunk in live.segment.chunks(np.flatnonzero(live.mask)):
+                yield chunk.chunk_id, chunk.source, chunk.embed_text()
+        pause_point("lexical")  # test hook: passages handed to Tantivy, not committed
+
+    def added():
+        yield from ((c.chunk_id, c.source, c.embed_text()) for c in fresh)
+        pause_point("lexical")
+
+    new = write_lexical(
+        writer.tmp / LEXICAL_FOLDER,
+        previous,
+        state,
+        set(report.updated) | set(report.removed),
+        deleted_passages,
+        added(),
+        everything,
+    )
+    writer.adopt_folder(LEXICAL_FOLDER, lexical_files(writer.tmp / LEXICAL_FOLDER))
+    return new
 
 
 def _old_segments(old: Generation | None, gone: set[str]) -> tuple[list[LiveSegment], np.ndarray]:

@@ -16,7 +16,9 @@ import numpy as np
 
 from index.ann import LiveGraph
 from index.ann import load as load_graph
-from index.lexical import LexicalIndex
+from index.lexical import ENGINE, LexicalIndex
+from index.lexical_write import FOLDER as LEXICAL_FOLDER
+from index.lexical_write import LexicalState
 from index.manifest import Manifest
 from index.segment import Segment
 from ingest.document import Chunk, Document
@@ -126,14 +128,27 @@ class Generation:
             found.update((d.source, d) for d in live.segment.document_list() if d.source in keep)
         return {s: found[s] for s in sorted(found)}
 
+    def live_ids(self, order: np.ndarray) -> np.ndarray:
+        """Chunk ids of the live passages in canonical order."""
+        ids = np.zeros(len(order), np.int64)
+        start = 0
+        for live in self.segments:
+            mask = live.mask
+            n = int(mask.sum())
+            ids[order[start : start + n]] = live.segment.ids()[mask]
+            start += n
+        return ids
+
     def lexical(self, order: np.ndarray) -> LexicalIndex:
-        return LexicalIndex(
-            [s.segment.lexical() for s in self.segments],
-            [s.mask for s in self.segments],
-            order=order,
-        )
+        """The Tantivy keyword index (memory-mapped), rows in canonical order."""
+        state = LexicalState.from_dict(self.manifest.lexical)
+        if state is None or state.engine != ENGINE:
+            raise ValueError("the keyword index is missing or of another engine")
+        folder = self.path / LEXICAL_FOLDER
+        return LexicalIndex.open(folder, self.live_ids(order), state.deleted)
 
     def graph(self) -> LiveGraph | None:
         if self.manifest.ann == "flat":
             return None
-        return LiveGraph(load_graph(self.path), np.asarray(self.manifest.ann_deleted, np.int64))
+        graph = load_graph(self.path, mmap=True)
+        return LiveGraph(graph, np.asarray(self.manifest.ann_deleted, np.int64))

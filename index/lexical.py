@@ -1,200 +1,284 @@
-"""BM25 keyword search over two fields (whole terms and their n-grams), in segments.
+"""BM25 keyword search on Tantivy over two fields: whole terms and their n-grams.
 
-Like Lucene: every build writes the term counts of its new or changed passages as
-a new small segment (index/postings.py); passages that were removed or replaced
-are hidden by a per-segment deleted mask; and the statistics BM25 needs (live
-passages N, average length, document frequency) are combined across all
-segments, so the scores equal one BM25 (bm25s' default, Lucene's formula) over the
-live passages, whatever the segmentation. Row ``i`` of the score arrays is the
-passage ``ids[i]``; rows are the live passages of the segments in the order given.
+The terms are our own Danish analysis (index/analyze.py: stems, folded æøå, n-grams);
+Tantivy indexes them as given (its whitespace tokenizer) and does the rest: postings,
+segments, deletions, merges, atomic commits, memory-mapped files and top-k retrieval
+with block-max WAND. A generation of the index (index/store.py) holds one Tantivy
+index in ``lexical/``; a build hard-links the previous one's files and commits its
+deletions and additions on top (index/lexical_write.py).
 
-Loading precomputes, per posting, the length-normalized term weight
-``tf / (tf + k1 * (1 - b + b * len / avglen))`` (bm25s' Lucene variant, without
-the constant factor ``k1 + 1``) for the whole library;
-a query then only adds ``idf * weight`` over the posting lists of its terms.
+Tantivy's own BM25 has k1 1.2 and document lengths rounded to one byte; with them
+only 4 in 10 questions kept the exact top 10 of the BM25 it replaced (bm25s: k1 1.5,
+exact lengths). So Tantivy picks the candidates (its best ``depth + CANDIDATES``
+per field), and they are scored again with bm25s' formula from the passage's stored
+terms: exact lengths, k1 1.5, the average length over the live passages (a sum
+Tantivy aggregates), document frequencies from Tantivy's term dictionary (deleted
+passages count until merged, as in Lucene; a small library has none, see
+index/lexical_write.py). Ties are broken by the canonical row order of ``ids``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
+import tantivy
 
 from index.analyze import ANALYZER, Analyzer
-from index.postings import Postings
 
 FIELDS = ("words", "ngrams")
+#: The lengths field of each term field (fast fields, summed for the average length).
+LENGTHS = {"words": "words_len", "ngrams": "ngrams_len"}
+#: BM25's parameters, those of the BM25 Tantivy replaced (bm25s' defaults).
 K1 = 1.5
 B = 0.75
+#: Candidates from Tantivy beyond the depth asked for, re-scored exactly.
+CANDIDATES = 50
+#: Memory of the Tantivy writer (one thread): bounds a build's memory.
+WRITER_HEAP = 64_000_000
+ENGINE = f"tantivy {tantivy.__version__.split(',')[0].removeprefix('tantivy v')}"
 
 
-@dataclass
-class LexicalSegment:
-    """The term counts of one segment's passages, both fields."""
-
-    ids: np.ndarray  # int64 chunk ids, segment row order
-    words: Postings
-    ngrams: Postings
-
-    @classmethod
-    def build(
-        cls, ids: Sequence[int], texts: Sequence[str], analyzer: Analyzer = ANALYZER
-    ) -> LexicalSegment:
-        terms = [analyzer.words(t) for t in texts]
-        return cls(
-            ids=np.asarray(ids, dtype=np.int64),
-            words=Postings.from_terms(terms),
-            ngrams=Postings.from_terms(analyzer.ngrams(t) for t in terms),
-        )
-
-    @classmethod
-    def merge(cls, parts: Sequence[tuple[LexicalSegment, np.ndarray]]) -> LexicalSegment:
-        """One segment of the kept rows of several (no text is tokenized again)."""
-        return cls(
-            ids=np.concatenate([s.ids[keep] for s, keep in parts]).astype(np.int64),
-            words=Postings.merge([(s.words, keep) for s, keep in parts]),
-            ngrams=Postings.merge([(s.ngrams, keep) for s, keep in parts]),
-        )
-
-    def save(self, folder: Path) -> list[str]:
-        """Write ``lexical-ids.npy`` and both fields' postings; return the file names."""
-        folder.mkdir(parents=True, exist_ok=True)
-        np.save(folder / "lexical-ids.npy", self.ids)
-        return ["lexical-ids.npy"] + [
-            name for f in FIELDS for name in getattr(self, f).save(folder, f)
-        ]
-
-    @classmethod
-    def load(cls, folder: Path) -> LexicalSegment:
-        ids = np.load(folder / "lexical-ids.npy")
-        words, ngrams = (Postings.load(folder, f) for f in FIELDS)
-        if not len(ids) == words.n_rows == ngrams.n_rows:
-            raise ValueError("lexical segment: rows do not fit together")
-        return cls(ids, words, ngrams)
+def schema() -> tantivy.Schema:
+    """id (chunk id, fast), source (for deletions), and the two term fields."""
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("id", indexed=True, fast=True)
+    sb.add_text_field("source", tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("words", stored=True, tokenizer_name="whitespace", index_option="freq")
+    sb.add_text_field("ngrams", tokenizer_name="whitespace", index_option="freq")
+    for name in LENGTHS.values():
+        sb.add_integer_field(name, fast=True)
+    return sb.build()
 
 
-@dataclass
-class _Field:
-    """One field of one segment, ready to score: live rows only, weights precomputed."""
-
-    vocab: dict[str, int]
-    indptr: np.ndarray
-    rows: np.ndarray  # int32 rows of the whole index
-    weight: np.ndarray  # float32
-
-    def df(self, col: int) -> int:
-        return int(self.indptr[col + 1] - self.indptr[col])
-
-
-def _prepare(p: Postings, live: np.ndarray, row_of: np.ndarray, avglen: float) -> _Field:
-    rows, tf = p.rows, p.tf
-    indptr = p.indptr
-    if not live.all():
-        keep = live[rows]
-        col_of = np.repeat(np.arange(len(p.terms)), np.diff(indptr))
-        counts = np.bincount(col_of[keep], minlength=len(p.terms))
-        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        rows, tf = rows[keep], tf[keep]
-    norm = (K1 * (1 - B + B * np.asarray(p.lengths, np.float64) / max(avglen, 1e-9))).astype(
-        np.float32
+def passage_document(
+    chunk_id: int, source: str, text: str, analyzer: Analyzer = ANALYZER
+) -> tantivy.Document:
+    """One passage as Tantivy stores it: its analysed terms, joined by spaces."""
+    terms = analyzer.words(text)
+    grams = analyzer.ngrams(terms)
+    return tantivy.Document(
+        id=int(chunk_id),
+        source=source,
+        words=" ".join(terms),
+        ngrams=" ".join(grams),
+        words_len=len(terms),
+        ngrams_len=len(grams),
     )
-    tf32 = tf.astype(np.float32)
-    weight = tf32 / (tf32 + norm[rows])
-    return _Field(p.vocab, indptr, row_of[rows], weight.astype(np.float32))
 
 
-@dataclass
 class LexicalIndex:
-    """The search's view of BM25: scores of every live passage, document frequencies."""
+    """The search's view of BM25: top passages per field, document frequencies."""
 
-    segments: list[LexicalSegment]
-    #: Per segment: which rows are live (None = all).
-    live: list[np.ndarray | None] = field(default_factory=list)
-    #: How texts and questions become terms; another one only to compare (tools/sweep).
-    analyzer: Analyzer = ANALYZER
-    #: Optional row order: global row -> position in ``ids`` (e.g. sorted by document).
-    order: np.ndarray | None = None
+    def __init__(
+        self,
+        index: tantivy.Index,
+        ids: np.ndarray,
+        analyzer: Analyzer = ANALYZER,
+        deleted: int = 0,
+    ) -> None:
+        self.index = index
+        self.schema = index.schema
+        self.searcher = index.searcher()
+        #: Live chunk ids in canonical row order (ties rank by this order).
+        self.ids = np.asarray(ids, np.int64)
+        self.n = len(self.ids)
+        self.analyzer = analyzer
+        #: Passages deleted but still in Tantivy's statistics (document frequencies).
+        self.deleted = deleted
+        self.has_deletions = deleted > 0
+        self._sorter = np.argsort(self.ids, kind="stable")
+        self._df: dict[str, int] = {}
+        self._raw_df: dict[tuple[str, str], int] = {}
+        self._avglen: dict[str, float] | None = None
+        self._vocabulary: list[str] | None = None
+        self._word_grams: dict[str, Counter] = {}
 
-    def __post_init__(self) -> None:
-        if not self.live:
-            self.live = [None] * len(self.segments)
-        masks = [
-            np.ones(len(s.ids), bool) if m is None else np.asarray(m, bool)
-            for s, m in zip(self.segments, self.live, strict=True)
-        ]
-        starts = np.cumsum([0] + [int(m.sum()) for m in masks])
-        n = int(starts[-1])
-        position = np.arange(n, dtype=np.int64) if self.order is None else self.order
-        ids = np.zeros(n, np.int64)
-        self._fields: dict[str, list[_Field]] = {f: [] for f in FIELDS}
-        row_maps = []
-        for seg, mask, start in zip(self.segments, masks, starts, strict=False):
-            row_of = np.full(len(seg.ids), -1, np.int32)
-            row_of[mask] = position[start : start + int(mask.sum())]
-            ids[row_of[mask]] = seg.ids[mask]
-            row_maps.append(row_of)
-        self.ids = ids
-        self.n = n
-        for name in FIELDS:
-            total = sum(
-                int(getattr(s, name).lengths[m].sum()) for s, m in zip(self.segments, masks)
-            )
-            avglen = total / n if n else 0.0
-            for seg, mask, row_of in zip(self.segments, masks, row_maps, strict=True):
-                self._fields[name].append(_prepare(getattr(seg, name), mask, row_of, avglen))
+    @classmethod
+    def open(
+        cls, folder: Path, ids: np.ndarray, deleted: int, analyzer: Analyzer = ANALYZER
+    ) -> LexicalIndex:
+        """Open a Tantivy index on disk (memory-mapped; nothing is read up front)."""
+        return cls(tantivy.Index.open(str(folder)), ids, analyzer, deleted)
 
     @classmethod
     def build(
-        cls, ids: Sequence[int], texts: Sequence[str], analyzer: Analyzer = ANALYZER
+        cls,
+        ids: Sequence[int],
+        texts: Sequence[str],
+        analyzer: Analyzer = ANALYZER,
+        sources: Sequence[str] | None = None,
     ) -> LexicalIndex:
-        """One segment over these passages (all live)."""
-        return cls([LexicalSegment.build(ids, texts, analyzer)], analyzer=analyzer)
+        """An index in memory over these passages (tools, tests)."""
+        index = tantivy.Index(schema())
+        writer = index.writer(WRITER_HEAP, 1)
+        for i, (cid, text) in enumerate(zip(ids, texts, strict=True)):
+            source = sources[i] if sources is not None else ""
+            writer.add_document(passage_document(cid, source, text, analyzer))
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+        return cls(index, np.asarray(list(ids), np.int64), analyzer)
 
-    def _scores(self, name: str, terms: list[str]) -> np.ndarray:
-        out = np.zeros(self.n, np.float32)
-        fields = self._fields[name]
+    # --- scoring ------------------------------------------------------------------
+
+    def rows_of(self, ids: Sequence[int]) -> np.ndarray:
+        """Canonical rows of these chunk ids."""
+        at = np.searchsorted(self.ids, np.asarray(ids, np.int64), sorter=self._sorter)
+        return self._sorter[at]
+
+    def _query(self, name: str, terms: list[str], allowed: Collection[int] | None):
+        # Repeated query terms count again, as in bm25s: one clause each.
+        clauses = [
+            (tantivy.Occur.Should, tantivy.Query.term_query(self.schema, name, t)) for t in terms
+        ]
+        query = tantivy.Query.boolean_query(clauses)
+        if allowed is None:
+            return query
+        only = tantivy.Query.term_set_query(self.schema, "id", [int(i) for i in allowed])
+        return tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, query),
+                (tantivy.Occur.Must, tantivy.Query.const_score_query(only, 0.0)),
+            ]
+        )
+
+    def _candidates(self, name: str, terms: list[str], limit: int, allowed) -> list:
+        """Tantivy's best ``limit`` passages for these terms: (its score, address)."""
+        query = self._query(name, terms, allowed)
+        return self.searcher.search(query, limit, count=False).hits
+
+    def _stats(self, name: str, term: str) -> float:
+        """BM25's idf of a term (Lucene's, as bm25s): document frequency from Tantivy's
+        term dictionary, so deleted passages not yet merged count, in both terms."""
+        key = (name, term)
+        df = self._raw_df.get(key)
+        if df is None:
+            df = self._raw_df[key] = int(self.searcher.doc_freq(name, term))
+        n = self.n + self.deleted
+        return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
+
+    def avglen(self, name: str) -> float:
+        """Average length of the live passages in a field (Tantivy sums the lengths)."""
+        if self._avglen is None:
+            aggs = {f: {"sum": {"field": LENGTHS[f]}} for f in FIELDS}
+            sums = self.searcher.aggregate(tantivy.Query.all_query(), aggs) if self.n else {}
+            self._avglen = {
+                f: float((sums.get(f) or {}).get("value") or 0.0) / max(self.n, 1) for f in FIELDS
+            }
+        return self._avglen[name]
+
+    def _score(
+        self, name: str, terms: list[str], counts: list[dict[str, int]], lengths: np.ndarray
+    ) -> np.ndarray:
+        """bm25s' BM25 (no k1 + 1 factor) of passages with these term counts and lengths,
+        in float32 as it was."""
+        out = np.zeros(len(counts), np.float32)
+        avglen = max(self.avglen(name), 1e-9)
+        norm = (K1 * (1 - B + B * lengths.astype(np.float64) / avglen)).astype(np.float32)
         for term in terms:  # repeated query terms count again, as in bm25s
-            hits = [(f, c) for f in fields if (c := f.vocab.get(term)) is not None]
-            df = sum(f.df(c) for f, c in hits)
-            if df == 0:
+            idf = np.float32(self._stats(name, term))
+            if not idf:
                 continue
-            idf = np.float32(math.log(1 + (self.n - df + 0.5) / (df + 0.5)))
-            for f, c in hits:
-                lo, hi = f.indptr[c], f.indptr[c + 1]
-                out[f.rows[lo:hi]] += idf * f.weight[lo:hi]
+            tf = np.array([c.get(term, 0) for c in counts], np.float32)
+            out += idf * (tf / (tf + norm))
         return out
 
+    def _gram_counts(self, words: list[Counter], wanted: set[str]) -> list[dict[str, int]]:
+        """How often each wanted n-gram occurs in passages of these word counts. A word's
+        n-grams are cached across questions, and which of them are wanted across the
+        passages of one question, so each distinct word is split once."""
+        hits: dict[str, list[tuple[str, int]]] = {}
+        out = []
+        for counts in words:
+            tf: dict[str, int] = {}
+            for word, count in counts.items():
+                found = hits.get(word)
+                if found is None:
+                    grams = self._word_grams.get(word)
+                    if grams is None:
+                        grams = self._word_grams[word] = Counter(self.analyzer.ngrams([word]))
+                    found = hits[word] = [(g, k) for g, k in grams.items() if g in wanted]
+                for gram, k in found:
+                    tf[gram] = tf.get(gram, 0) + count * k
+            out.append(tf)
+        return out
+
+    def _top(
+        self, terms: list[str], depth: int, allowed: Collection[int] | None
+    ) -> list[tuple[list[int], dict[int, float]]]:
+        empty: list[tuple[list[int], dict[int, float]]] = [([], {}), ([], {})]
+        if not terms or self.n == 0 or depth <= 0 or (allowed is not None and not allowed):
+            return empty
+        grams = self.analyzer.ngrams(terms)
+        found: dict[tuple[int, int], object] = {}
+        for name, query_terms in (("words", terms), ("ngrams", grams)):
+            for _, address in self._candidates(name, query_terms, depth + CANDIDATES, allowed):
+                found.setdefault((address.segment_ord, address.doc), address)
+        if not found:
+            return empty
+        addresses = list(found.values())
+        fast = self.searcher.fast_field_values
+        ids = np.asarray(fast("id", addresses), np.int64)
+        words = [Counter(self.searcher.doc(a).get_first("words").split()) for a in addresses]
+        per_field = (
+            ("words", terms, words),
+            ("ngrams", grams, self._gram_counts(words, set(grams))),
+        )
+        out = []
+        for name, query_terms, counts in per_field:
+            lengths = np.asarray(fast(LENGTHS[name], addresses), np.int64)
+            out.append(self._ranked(ids, self._score(name, query_terms, counts, lengths), depth))
+        return out
+
+    def _ranked(
+        self, ids: np.ndarray, scores: np.ndarray, depth: int
+    ) -> tuple[list[int], dict[int, float]]:
+        """The best ``depth`` (score, then canonical row), scores above zero."""
+        if not len(ids):
+            return [], {}
+        order = [i for i in np.lexsort((self.rows_of(ids), -scores))[:depth] if scores[i] > 0]
+        return [int(ids[i]) for i in order], {int(ids[i]): float(scores[i]) for i in order}
+
+    def top(
+        self, query: str, depth: int, allowed: Collection[int] | None = None
+    ) -> list[tuple[list[int], dict[int, float]]]:
+        """The best `depth` passages for the query's terms and for its n-grams: per field
+        (chunk ids best first, score by chunk id); only ``allowed`` ids when given."""
+        return self._top(self.analyzer.words(query), depth, allowed)
+
     def scores(self, query: str) -> tuple[np.ndarray, np.ndarray]:
-        """BM25 scores of every row for the query's terms and for its n-grams."""
-        terms = self.analyzer.words(query)
-        if not terms or self.n == 0:
-            return np.zeros(self.n, np.float32), np.zeros(self.n, np.float32)
-        return self._scores("words", terms), self._scores("ngrams", self.analyzer.ngrams(terms))
+        """BM25 scores of every row (canonical order) for the query's terms and n-grams
+        (every matching passage is fetched: for tools and tests, not the search)."""
+        out = []
+        for ids, by_id in self.top(query, self.n):
+            row = np.zeros(self.n, np.float32)
+            if ids:
+                row[self.rows_of(ids)] = [by_id[i] for i in ids]
+            out.append(row)
+        return out[0], out[1]
+
+    # --- statistics -----------------------------------------------------------------
 
     def doc_freq(self, term: str) -> int:
         """In how many live chunks a (stemmed, folded) term occurs."""
-        return sum(f.df(c) for f in self._fields["words"] if (c := f.vocab.get(term)) is not None)
+        found = self._df.get(term)
+        if found is None:
+            if not self.has_deletions:
+                found = int(self.searcher.doc_freq("words", term))
+            else:
+                query = tantivy.Query.term_query(self.schema, "words", term)
+                found = int(self.searcher.search(query, 1, count=True).count or 0)
+            self._df[term] = found
+        return found
 
     def vocabulary(self) -> list[str]:
         """Every term of the words field that at least one live passage contains."""
-        terms = {t for f in self._fields["words"] for t, c in f.vocab.items() if f.df(c) > 0}
-        return sorted(terms)
-
-    def save(self, folder: Path) -> None:
-        """Each segment in ``folder/<i>/`` with its live mask (for tools; the index store
-        writes segments itself, see index/segment.py)."""
-        folder.mkdir(parents=True, exist_ok=True)
-        for i, (seg, mask) in enumerate(zip(self.segments, self.live, strict=True)):
-            seg.save(folder / str(i))
-            if mask is not None:
-                np.save(folder / str(i) / "live.npy", np.asarray(mask, bool))
-
-    @classmethod
-    def load(cls, folder: Path, analyzer: Analyzer = ANALYZER) -> LexicalIndex:
-        names = sorted((p for p in folder.iterdir() if p.name.isdigit()), key=lambda p: int(p.name))
-        segments = [LexicalSegment.load(p) for p in names]
-        live = [np.load(p / "live.npy") if (p / "live.npy").is_file() else None for p in names]
-        return cls(segments, live, analyzer)
+        if self._vocabulary is None:
+            live = tantivy.Query.all_query() if self.has_deletions else None
+            pairs = self.searcher.terms_with_prefix("words", "", filter_query=live)
+            self._vocabulary = sorted(t for t, count in pairs if count > 0)
+        return self._vocabulary

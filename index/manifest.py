@@ -46,6 +46,10 @@ class Manifest:
     #: Chunk ids still in the HNSW graph but no longer live (filtered at search).
     ann_deleted: list[int] = field(default_factory=list)
     n_chunks: int = 0
+    #: The keyword index in ``lexical/``: {"engine": "tantivy <version>", "docs", "deleted"}.
+    lexical: dict = field(default_factory=dict)
+    #: What holds the vectors (segments' vectors.npy, searched with FAISS).
+    vectors: str = ""
     ann: str = "flat"
     #: How the vectors were computed (e.g. "onnx-int8"); queries must use the same.
     backend: str = ""

@@ -204,21 +204,8 @@ class Searcher:
         return [i for i, _ in pairs], dict(pairs)
 
     def _lexical(self, query: str, allowed: set[int] | None):
-        word_scores, gram_scores = self.snapshot.lexical.scores(query)
-        lists = []
-        for scores in (word_scores, gram_scores):
-            if allowed is not None:
-                mask = np.fromiter((int(i) in allowed for i in self._row_ids), bool, len(scores))
-                scores = np.where(mask, scores, 0.0)
-            top = top_rows(scores, self.fusion.depth)
-            top = [r for r in top if scores[r] > 0]
-            lists.append(
-                (
-                    [int(self._row_ids[r]) for r in top],
-                    {int(self._row_ids[r]): float(scores[r]) for r in top},
-                )
-            )
-        return lists
+        """(chunk ids best first, scores) for the query's words and for its n-grams."""
+        return self.snapshot.lexical.top(query, self.fusion.depth, allowed)
 
     def _rerank_by_sentence(
         self, query: str, ranked: list[tuple[int, float]]

@@ -5,11 +5,12 @@
     keys.npy         sha256 of each passage's embedded text (reusing vectors by content)
     vectors.npy      float32 unit vectors, row order
     chunks.jsonl     one passage record a row;  documents.jsonl  one document a line
-    lexical-*        term counts of both BM25 fields (index/lexical.py)
 
 A generation lists its segments (and per segment the documents deleted since it was
 written) in its manifest and holds hard links to their files, so a build writes only
 the segment of its new or changed documents; merging rewrites a few segments as one.
+The keyword index is not in the segments: it is Tantivy's, one per generation
+(index/lexical.py, index/lexical_write.py).
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from pathlib import Path
 
 import numpy as np
 
-from index.analyze import ANALYZER
-from index.lexical import LexicalSegment
 from index.records import document_from_record, document_record
 from ingest.document import Chunk, Document
 
@@ -93,9 +92,6 @@ class Segment:
         with (self.folder / "documents.jsonl").open(encoding="utf-8") as handle:
             return [document_from_record(json.loads(line)) for line in handle]
 
-    def lexical(self) -> LexicalSegment:
-        return LexicalSegment.load(self.folder)
-
 
 def write_segment(
     folder: Path,
@@ -103,7 +99,6 @@ def write_segment(
     documents: Sequence[Document],
     chunks: Sequence[Chunk],
     vectors: np.ndarray,
-    lexical: LexicalSegment | None = None,
 ) -> list[str]:
     """Write a segment of these documents; `chunks` grouped by document in the same order.
 
@@ -134,12 +129,9 @@ def write_segment(
     with (folder / "documents.jsonl").open("w", encoding="utf-8") as handle:
         for doc in documents:
             handle.write(json.dumps(document_record(doc), ensure_ascii=False) + "\n")
-    if lexical is None:
-        lexical = LexicalSegment.build(ids, [c.embed_text() for c in chunks], ANALYZER)
-    files = lexical.save(folder)
     meta = {"name": name, "rows": len(chunks), "documents": {s: list(v) for s, v in spans.items()}}
     (folder / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    return [META, "ids.npy", "keys.npy", "vectors.npy", "chunks.jsonl", "documents.jsonl", *files]
+    return [META, "ids.npy", "keys.npy", "vectors.npy", "chunks.jsonl", "documents.jsonl"]
 
 
 def merge_segments(
@@ -147,20 +139,17 @@ def merge_segments(
 ) -> list[str]:
     """Write one segment of the live documents of several (each with its deleted sources).
 
-    Term counts and vectors are copied, nothing is tokenized or embedded again.
+    Vectors are copied, nothing is embedded again.
     """
     documents: list[Document] = []
     chunks: list[Chunk] = []
     vectors = []
-    lex_parts = []
     for seg, deleted in parts:
         mask = seg.live_mask(deleted)
         gone = set(deleted)
         documents.extend(d for d in seg.document_list() if d.source not in gone)
         chunks.extend(seg.chunks(np.flatnonzero(mask)))
         vectors.append(np.asarray(seg.vectors())[mask])
-        lex_parts.append((seg.lexical(), mask))
-    lexical = LexicalSegment.merge(lex_parts)
     dim = vectors[0].shape[1] if vectors else 0
     stacked = np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32)
-    return write_segment(folder, name, documents, chunks, stacked, lexical)
+    return write_segment(folder, name, documents, chunks, stacked)

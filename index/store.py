@@ -153,6 +153,11 @@ def load_snapshot(
     """Load the live index; refuse one that is missing, damaged or built differently."""
     generation = open_generation(index_dir, model, chunking, verify, backend)
     path, manifest = generation.path, generation.manifest
+    if not manifest.lexical:
+        raise IndexMismatchError(
+            "Indekset er bygget med en ældre søgeordsindeksering. Kør `casechat build` for at "
+            "bygge søgeordsindekset om (vektorerne genbruges)."
+        )
     try:
         order = generation.order()
         vectors = generation.flat_index(order)

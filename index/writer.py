@@ -65,6 +65,7 @@ class GenerationWriter:
         self.files: dict[str, str] = {}
         self.sizes: dict[str, int] = {}
         self.written: list[str] = []
+        self.folders: list[str] = []  # folders written in place, fsynced at the end
 
     def _copy_entry(self, rel: str) -> None:
         assert self.previous is not None
@@ -109,6 +110,21 @@ class GenerationWriter:
         by_name = {r["name"]: r for r in self.refs}
         self.refs = [by_name[n] for n in names]
 
+    def adopt_folder(self, rel: str, names: list[str]) -> None:
+        """Record the files of a folder written in place (the keyword index): those that
+        are still hard links to the previous generation's keep its checksums."""
+        old = self.previous
+        for name in names:
+            path, entry = self.tmp / rel / name, f"{rel}/{name}"
+            before = old.path / entry if old is not None else None
+            if before is not None and entry in old.manifest.files and before.is_file():
+                if os.path.samefile(before, path):
+                    self.files[entry] = old.manifest.files[entry]
+                    self.sizes[entry] = old.manifest.sizes.get(entry, path.stat().st_size)
+                    continue
+            self.written.append(entry)
+        self.folders.append(rel)
+
     def graph(self, graph: faiss.Index | None, link: bool = False) -> None:
         """Store a new graph, or (``link``) keep the previous generation's file."""
         if link:
@@ -129,6 +145,8 @@ class GenerationWriter:
             fsync_path(self.tmp / rel)
         for folder in [self.tmp / SEGMENTS / r["name"] for r in self.refs]:
             fsync_path(folder)
+        for rel in self.folders:
+            fsync_path(self.tmp / rel)
         fsync_path(self.tmp / SEGMENTS)
         fsync_path(self.tmp)
         final = self.index_dir / self.name

@@ -72,7 +72,7 @@ def change_corpus(settings: Settings) -> None:
     (settings.corpus_dir / NEW).write_text(NEW_TEXT, encoding="utf-8")
 
 
-POINTS = ("embedding", "writing", "swap")
+POINTS = ("embedding", "lexical", "writing", "swap")
 
 
 @dataclass
@@ -153,10 +153,11 @@ def test_sigkill_at_each_point_keeps_the_old_index(
         new = generations(settings) - build.before_generations
         if point == "embedding":
             assert new == set(), "nothing is written while embedding"
-        elif point == "writing":
+        elif point in ("lexical", "writing"):  # lexical: Tantivy has the passages, no commit
             (tmp,) = (settings.index_dir / n for n in new)
             assert tmp.name.endswith(".tmp")
             assert any(tmp.rglob("vectors.npy")) and any(tmp.rglob("chunks.jsonl"))
+            assert (tmp / "lexical").is_dir()
             assert not (tmp / MANIFEST).exists()
         else:
             (gen,) = (settings.index_dir / n for n in new)
@@ -230,7 +231,7 @@ def damage_chunks(gen: Path, index_dir: Path) -> None:
 
 
 def delete_lexical(gen: Path, index_dir: Path) -> None:
-    for path in _seg(gen).glob("words.*"):
+    for path in (gen / "lexical").glob("*.idx"):  # Tantivy's postings
         path.unlink()
 
 

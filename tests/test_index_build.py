@@ -14,6 +14,7 @@ from base import __version__
 from base.settings import Chunking, Settings
 from index.build import build_index
 from index.encoder import HashingEmbedder
+from index.lexical_write import LOCKS
 from index.manifest import SCHEMA_VERSION, file_sha256
 from index.search import Searcher
 from index.store import CURRENT, Snapshot, current_path, load_snapshot
@@ -98,15 +99,18 @@ def test_manifest_fields(settings: Settings, fake_embedder: HashingEmbedder) -> 
     updated = datetime.fromisoformat(manifest.updated_at)
     assert created.tzinfo is not None and updated >= created
     # one checksum per file of the generation, and each is right; the stat cache of the
-    # corpus (ingest/filestat.py) lies beside them: not part of the index, rewritten freely
+    # corpus (ingest/filestat.py) and Tantivy's lock files lie beside them, not in the index
     files = {
         p.relative_to(snapshot.path).as_posix()
         for p in snapshot.path.rglob("*")
-        if p.is_file() and p.name not in {"manifest.json", "filestat.json"}
+        if p.is_file() and p.name not in {"manifest.json", "filestat.json", *LOCKS}
     }
     assert set(manifest.files) == files
     names = {f.rsplit("/", 1)[-1] for f in files if f.startswith("segments/")}
-    assert {"vectors.npy", "chunks.jsonl", "documents.jsonl", "words.npz", "ngrams.npz"} <= names
+    assert {"vectors.npy", "chunks.jsonl", "documents.jsonl"} <= names
+    keyword = {f.rsplit("/", 1)[-1] for f in files if f.startswith("lexical/")}
+    assert "meta.json" in keyword and any(n.endswith(".idx") for n in keyword)  # Tantivy's
+    assert manifest.lexical["engine"].startswith("tantivy ") and manifest.vectors
     assert set(manifest.sizes) == files
     for rel, digest in manifest.files.items():
         assert file_sha256(snapshot.path / rel) == digest

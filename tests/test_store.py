@@ -111,12 +111,14 @@ def scribble(path: Path) -> None:
         "chunks.jsonl",
         "documents.jsonl",
         "ids.npy",
-        "words.terms",
-        "ngrams.npz",
+        "../../lexical/meta.json",  # Tantivy's: the segment list
+        "../../lexical/*.idx",  # Tantivy's postings
     ],
 )
 def test_damaged_file_is_index_corrupt_error(built: Settings, name: str, damage) -> None:
-    damage(seg(built) / name)
+    (path,) = seg(built).glob(name) if "*" in name else [seg(built) / name]
+    name = path.name
+    damage(path)
     # a truncated file is caught by its size on every load; bytes changed in place
     # (same size) by the checksums, verified on request
     with pytest.raises(IndexCorruptError, match=r"casechat build --full") as info:

@@ -144,7 +144,7 @@ SIZE_ROWS: list[tuple[str, Callable[[SizeResult], str]]] = [
     ),
     ("HNSW bygges s", lambda r: str(r.dense.hnsw_build_s)),
     (
-        "BM25 top: argsort / partition ms",
+        "BM25 top: alle scoret / Tantivy top-k ms",
         lambda r: f"{r.bm25_top.argsort_p50_ms} / {r.bm25_top.top_rows_p50_ms}",
     ),
     ("byg uden embedding s", lambda r: str(r.build_s_without_embedding)),
