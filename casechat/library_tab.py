@@ -75,7 +75,7 @@ def library_tab(
     with gr.Column(visible=False) as editor_area:
         with gr.Accordion("Tilføj eller erstat dokumenter", open=True):
             upload = gr.File(
-                label="Træk filer hertil (.txt, .md, .pdf, .docx, .html)",
+                label="Træk filer hertil (.txt, .md, .pdf, .docx, .pptx, .odt, .html)",
                 file_count="multiple",
                 type="filepath",
                 elem_id="upload",

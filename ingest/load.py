@@ -87,7 +87,7 @@ def find_files(corpus_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     if not corpus_dir.is_dir():
         raise CorpusError(
             f"Korpusmappen {corpus_dir} findes ikke. Opret den og læg tekster i den "
-            "(.txt, .md, .pdf, .docx eller .html)."
+            "(.txt, .md, .pdf, .docx, .pptx, .odt eller .html)."
         )
     root = corpus_dir.resolve()
     files: list[Path] = []

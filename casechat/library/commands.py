@@ -52,7 +52,9 @@ def _build(library: Library) -> None:
 
 
 def add(
-    files: Annotated[list[Path], typer.Argument(help="Filerne (.txt, .md, .pdf, .docx, .html).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Filerne (.txt, .md, .pdf, .docx, .pptx, .odt, .html).")
+    ],
     title: Annotated[str | None, typer.Option("--title", help="Titel (kun ved én fil).")] = None,
     municipality: Annotated[
         list[str] | None, typer.Option("--municipality", help="Kommune (kan gentages).")

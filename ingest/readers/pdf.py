@@ -19,9 +19,10 @@ import pypdfium2 as pdfium
 
 from base.errors import CorpusError
 from ingest.readers.base import Block, FoundMeta, ReadDocument, assemble, tidy
+from ingest.readers.pdf_layout import page_boxes, reading_order
 
 FORMAT = "pdf"
-VERSION = 1
+VERSION = 2
 
 _SOFT_HYPHENS = "\ufffe\u00ad\x02"
 _LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$|…{2,}\s*\d+\s*$")
@@ -31,6 +32,11 @@ _BULLET = re.compile(r"^(?:[•▪●◦■–\-*]\s|\d{1,2}[.)]\s)")
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
 _SENTENCE_END = tuple('.!?:;"”’)»')
 _WORD = re.compile(r"\w+(?:-\w+)*")
+_TABLE_ROW = " | "  # how ingest/readers/pdf_layout.py joins the cells of a table row
+#: A line ending inside a web address, and a next line that carries it on.
+_URL_END = re.compile(r"(?:https?://|www\.)\S*?([/\-_.=?&#%])?$")
+_URL_GOES_ON = re.compile(r"^[a-z0-9][\w\-./?=&#%~+]*$")
+_URL_CHARS = re.compile(r"[/\-.=?&#]")
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:
@@ -76,12 +82,31 @@ def _outline(pdf: pdfium.PdfDocument) -> dict[int, list[tuple[int, str]]]:
 def _page_lines(pdf: pdfium.PdfDocument) -> list[list[str]]:
     pages, total = [], 0
     for page in pdf:
-        text = page.get_textpage().get_text_range()
+        textpage = page.get_textpage()
+        text = textpage.get_text_range()
         total += len(text)
         if total > 20 * 1024 * 1024:
             raise CorpusError("PDF-filen indeholder over 20 mio. tegn tekst; del den op")
-        pages.append([ln.strip() for ln in text.replace("\r\n", "\n").split("\n")])
+        ordered = reading_order(page_boxes(textpage), page.get_height()) if text.strip() else None
+        if ordered is None:  # one flow: PDFium's own order
+            ordered = text.replace("\r\n", "\n").split("\n")
+        pages.append(_rejoin_urls([ln.strip() for ln in ordered]))
     return pages
+
+
+def _rejoin_urls(lines: list[str]) -> list[str]:
+    """A web address cut at a line end is one word again ("www.kl.dk/analyser/digital-"
+    + "ledelse" → one address)."""
+    out: list[str] = []
+    for line in lines:
+        head = line.split(" ", 1)[0] if line else ""
+        end = _URL_END.search(out[-1]) if out else None
+        cut = end is not None and (end[1] or _URL_CHARS.search(head))
+        if cut and _URL_GOES_ON.match(head):
+            out[-1] += line
+        else:
+            out.append(line)
+    return out
 
 
 def _furniture_key(line: str) -> str:
@@ -175,6 +200,14 @@ def _blocks(pages: list[list[str]], outline: dict[int, list[tuple[int, str]]]) -
         if level:
             flush()
             blocks.append(Block(line, level, ((0, page + 1),)))
+            continue
+        if _TABLE_ROW in line:  # rows of one table stay together, one row a line
+            if not (blocks and blocks[-1].text.split("\n")[-1].count(_TABLE_ROW) and not para):
+                flush()
+                blocks.append(Block(line, 0, ((0, page + 1),)))
+            else:
+                last = blocks[-1]
+                blocks[-1] = Block(f"{last.text}\n{line}", 0, last.page_starts)
             continue
         new_page = bool(starts) and starts[-1][1] != page + 1
         if para and (_BULLET.match(line) or (new_page and para[-1].endswith(_SENTENCE_END))):
