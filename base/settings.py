@@ -40,6 +40,8 @@ MAX_UPLOAD_MB_ENV = "CASECHAT_MAX_UPLOAD_MB"
 MAX_UPLOAD_FILES_ENV = "CASECHAT_MAX_UPLOAD_FILES"
 #: The JSON lines file of 👍/👎 votes on passages (casechat/feedback.py).
 FEEDBACK_ENV = "CASECHAT_FEEDBACK_FILE"
+#: Where OCR text of scanned PDF pages is cached by content hash (ingest/ocr_pages.py).
+OCR_CACHE_ENV = "CASECHAT_OCR_CACHE_DIR"
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,11 @@ def _positive(name: str, default: int) -> int:
 def models_dir() -> Path:
     """Where prepared models are written: ``$CASECHAT_MODELS_DIR`` or ``<repo>/models``."""
     return Path(os.environ.get(MODELS_ENV) or ROOT / "models")
+
+
+def ocr_cache_dir() -> Path:
+    """Folder of cached OCR text (one file per scanned page, named by content hash)."""
+    return Path(os.environ.get(OCR_CACHE_ENV) or ROOT / "data" / "ocr-cache")
 
 
 def selected_backend() -> str:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pypdfium2 as pdfium
 import pytest
-from layoutmaker import case_paragraphs, columns_pdf, intact_share, interleaved_pdf
 
 from ingest.readers import pdf
 from ingest.readers.pdf_layout import page_boxes
+from tools.known_pdfs import case_paragraphs, columns_pdf, intact_share, interleaved_pdf
 
 KL = "kl-rapport-fremtidens-digitale-kompetencer.txt"
 TABLE = [("Område", "Borgere", "Timer sparet"), ("Jobcenter", "120", "340"),

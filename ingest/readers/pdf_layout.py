@@ -32,6 +32,9 @@ TABLE_ROW_GAP = 4.0
 #: Pieces of one row closer than this many line heights are one line.
 WORD_GAP = 1.0
 SOFT_HYPHENS = "\ufffe\u00ad\x02"
+#: Starts each line that is a table row (a private-use character; the PDF reader
+#: keeps a table's rows together by it and removes it).
+TABLE_MARK = "\ue000"
 
 
 @dataclass(frozen=True)
@@ -151,12 +154,14 @@ def _tables(boxes: list[Box]) -> tuple[list[Box], list[Box]]:
         j = i + 1
         while j < len(rows) and _aligned(rows[j], anchors):
             j += 1
+        while len(rows[j - 1]) < len(anchors):  # the text after a table starts at its left
+            j -= 1
         table = _logical_rows(rows[i:j], anchors)
         if len(table) >= 2 and _is_table(table):
             for row in table:
                 cells = _join(row)
                 joined.append(Box(cells.x0, cells.y0, cells.x1, cells.y1,
-                                  " | ".join(b.text for b in row)))  # fmt: skip
+                                  TABLE_MARK + " | ".join(b.text for b in row)))  # fmt: skip
             i = j
         else:
             rest.extend(rows[i])

@@ -1,15 +1,17 @@
-"""PDFs with a layout, made from known text: two or three columns, a table, a URL cut
-at a line end, a scanned page (the text rendered to an image). fpdf2 writes them."""
+"""PDFs made from known text (the seed cases), for the reader tests and the OCR
+measurement (tools/ocr_accuracy.py): two or three columns, a table, a web address
+cut at a line end, scanned pages (the text rendered to an image). fpdf2 (a dev
+dependency) writes them."""
 
 from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 from fpdf import FPDF
 
-ROOT = Path(__file__).resolve().parent.parent
+from base.settings import ROOT
+
 _LATIN1 = str.maketrans({"–": "-", "—": "-", "“": '"', "”": '"', "„": '"', "’": "'", "‘": "'",
                          "…": "...", "•": "-", "\u00a0": " "})  # fmt: skip
 
@@ -36,8 +38,9 @@ def columns_pdf(
     url: str | None = None,
 ) -> bytes:
     """A report: running header, a full-width title, the paragraphs in `ncols` justified
-    columns over as many pages as they need, then an optional ruled table and a line
-    ending in a long web address; page numbers in the footer."""
+    columns over as many pages as they need (a paragraph "\f" starts a new column),
+    then an optional ruled table and a line ending in a long web address; page numbers
+    in the footer."""
     pdf = FPDF()
     pdf.set_title(title)
     pdf.set_margins(18, 22, 18)
@@ -62,6 +65,9 @@ def columns_pdf(
     pdf.set_font("Helvetica", size=10)
     with pdf.text_columns(ncols=ncols, gutter=8, text_align="J", l_margin=18, r_margin=18) as cols:
         for paragraph in paragraphs:
+            if paragraph == "\f":  # the next column (with one column: the next page)
+                cols.new_column()
+                continue
             cols.write(text=paragraph)
             cols.ln()
             cols.ln()
