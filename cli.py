@@ -18,6 +18,7 @@ import typer
 from base.errors import CasechatError
 from base.settings import Settings
 from casechat.library import commands as library_commands
+from casechat.library import web_commands
 
 app = typer.Typer(
     add_completion=False,
@@ -382,6 +383,8 @@ def bench(
 
 # The document library: add, remove, restore, list, editor (casechat/library/commands.py).
 library_commands.register(app)
+# Web pages by their address: add-url, refresh-url (casechat/library/web_commands.py).
+web_commands.register(app)
 
 
 def main() -> None:

@@ -45,3 +45,7 @@ class LibraryError(CasechatError):
 
 class AccessError(CasechatError):
     """A change to the library needs an editor login that is missing or refused."""
+
+
+class WebError(CasechatError):
+    """A web page could not be fetched safely (address refused, too large, an error reply)."""

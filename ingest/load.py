@@ -145,6 +145,10 @@ def parse_meta(data: bytes, where: Path) -> tuple[DocumentMeta, frozenset[str]]:
         municipalities=tuple(str(m).strip() for m in munis if str(m).strip()),
         date=str(raw["date"]) if raw.get("date") else None,
         kind=str(raw["kind"]) if raw.get("kind") else None,
+        url=str(raw["url"])
+        if str(raw.get("url") or "").startswith(("http://", "https://"))
+        else None,
+        author=str(raw["author"]) if raw.get("author") else None,
     )
     return meta, frozenset(f for f in META_FIELDS if f in raw)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from base.errors import CorpusError
@@ -85,7 +85,10 @@ def _merge_meta(src: SourceFile, found: DocumentMeta) -> DocumentMeta:
         return getattr(src.meta if field in named else found, field)
 
     return DocumentMeta(
-        pick("title") or found.title, *(pick(f) for f in ("municipalities", "date", "kind"))
+        pick("title") or found.title,
+        *(pick(f) for f in ("municipalities", "date", "kind")),
+        url=src.meta.url,
+        author=src.meta.author,
     )
 
 
@@ -101,7 +104,7 @@ def to_document(src: SourceFile, on_page: PageProgress | None = None) -> Documen
         found = DocumentMeta(title=title[:200], date=read.meta_found.date)
         meta = _merge_meta(src, found)
         if "municipalities" not in src.named:
-            meta = DocumentMeta(meta.title, about(text, meta.title), meta.date, meta.kind)
+            meta = replace(meta, municipalities=about(text, meta.title))
         pages, page_count = read.pages, read.page_count
     else:
         named_title = src.meta.title if src.meta and "title" in src.named else None
@@ -110,7 +113,7 @@ def to_document(src: SourceFile, on_page: PageProgress | None = None) -> Documen
         text, sections = cleaned.text, cleaned.sections
         meta = _merge_meta(src, DocumentMeta(title=title))
         if "municipalities" not in src.named:
-            meta = DocumentMeta(meta.title, about(text, meta.title), meta.date, meta.kind)
+            meta = replace(meta, municipalities=about(text, meta.title))
         pages, page_count = (), None
     if not text.strip():
         raise CorpusError("filen indeholder ingen tekst efter rensning")

@@ -168,3 +168,28 @@ def intact_share(paragraphs: list[str], text: str) -> float:
     flat = " ".join(text.split())
     known = sentences(paragraphs)
     return sum(1 for s in known if s in flat) / max(len(known), 1)
+
+
+def photographed_pdf(pdf_data: bytes, dpi: int = 200, seed: int = 7) -> bytes:
+    """Each page as a poor photo or fax of it: turned 1°, blurred, with noise, saved as a
+    JPEG of quality 50; no text layer."""
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageFilter
+
+    rng = np.random.default_rng(seed)
+    source = pdfium.PdfDocument(pdf_data)
+    out = FPDF(unit="pt")
+    out.set_auto_page_break(False)
+    for page in source:
+        width, height = page.get_size()
+        image = page.render(scale=dpi / 72).to_pil().convert("L")
+        image = image.rotate(1.0, resample=Image.BICUBIC, fillcolor=255)
+        image = image.filter(ImageFilter.GaussianBlur(1.0))
+        pixels = np.asarray(image, dtype=float) + rng.normal(0, 14, (image.height, image.width))
+        image = Image.fromarray(np.clip(pixels, 0, 255).astype("uint8"))
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=50)
+        out.add_page(format=(width, height))
+        out.image(buffer, x=0, y=0, w=width, h=height)
+    return bytes(out.output())
