@@ -23,6 +23,7 @@ from casechat.library.catalog import COLUMNS, matching, rows
 from casechat.library.guard import Filters, handler
 from casechat.library.session import log_in, require_editor
 from casechat.library.views import CSS, LOGIN_NEEDED, NO_EDITORS, checked, message, progress
+from casechat.library.web_tab import web_section
 from ingest.municipalities import municipalities
 
 PRIVATE = {"api_visibility": "private"}
@@ -109,6 +110,7 @@ def library_tab(
                 restore_pick = gr.Dropdown(label="Papirkurven", choices=[], elem_id="gendan-valg")
                 restore = gr.Button("Gendan", elem_id="gendan")
             rebuild = gr.Button("Opdatér indekset", size="sm", elem_id="opdater")
+        web_section(library, builder, login, status, notice)  # casechat/library/web_tab.py
     timer = gr.Timer(1.5)
 
     def editor_of(session, request) -> str:
