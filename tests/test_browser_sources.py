@@ -20,7 +20,7 @@ from test_browser import ARGS, ARTIFACTS, CHROMIUM, ask, open_chat
 from test_real_documents import MANUAL_HTML, need
 
 import chat_app
-from base.settings import OCR_CACHE_ENV, Settings, WebPolicy
+from base.settings import LIBRARY_ENV, OCR_CACHE_ENV, WEB_ALLOW_PRIVATE_ENV, Settings, WebPolicy
 from casechat.library import Library
 from casechat.library.web import add_url
 from casechat.live_index import LiveIndex
@@ -35,6 +35,17 @@ pytestmark = [
     pytest.mark.skipif(ocr.missing() is not None, reason=f"Tesseract mangler: {ocr.missing()}"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning:gradio.queueing"),
 ]
+
+
+EDITOR, PASSWORD = "mette", "korrekt-hest-batteri"
+PAGE = """<!doctype html><html lang="da"><head><meta charset="utf-8">
+<title>Velfærdsteknologi i Vejle Kommune</title><meta name="author" content="Sofie Holm">
+<meta property="article:published_time" content="2024-05-02"></head><body>
+<nav>Forside · Nyheder</nav><article><h1>Velfærdsteknologi i Vejle Kommune</h1>
+<p>Vejle Kommune har afprøvet skærmbesøg i hjemmeplejen, og 120 borgere bruger dem nu hver
+uge. Medarbejderne sparer køretid, og borgerne får besøg på faste tidspunkter.</p>
+<p>Lederne fortæller, at det vigtigste var at tage medarbejderne med fra begyndelsen.</p>
+</article></body></html>"""
 
 
 class _Quiet(SimpleHTTPRequestHandler):
@@ -56,14 +67,19 @@ def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     text_pdf = columns_pdf(case_paragraphs("ringkoebing-skjern-temadag-strategi.txt"), ncols=1)
     (corpus / "ringkoebing-skjern-scannet.pdf").write_bytes(scanned_pdf(text_pdf, dpi=200))
     settings = Settings(corpus_dir=corpus, index_dir=root / "index", model="hashing")
-    add_url(Library(settings).open(), url, "test", WebPolicy(allow_private=True))
+    library = Library(settings).open()
+    add_url(library, url, "test", WebPolicy(allow_private=True))
+    library.editors.add(EDITOR, PASSWORD)
+    (site / "side.html").write_text(PAGE, encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(OCR_CACHE_ENV, str(root / "ocr"))
+        patch.setenv(LIBRARY_ENV, str(settings.library))
+        patch.setenv(WEB_ALLOW_PRIVATE_ENV, "1")  # the tab's fetches reach 127.0.0.1
         report = build_index(settings, HashingEmbedder())
-    assert not report.problems, report.problems
-    demo = chat_app.build_app(LiveIndex.open(settings, HashingEmbedder()))
-    yield chat_app.serve(demo, port=free_port(), block=False), url
-    demo.close()
+        assert not report.problems, report.problems
+        demo = chat_app.build_app(LiveIndex.open(settings, HashingEmbedder()))
+        yield chat_app.serve(demo, port=free_port(), block=False), url
+        demo.close()
     server.shutdown()
 
 
@@ -101,3 +117,27 @@ def test_card_of_a_web_page_cites_its_address(page, chat) -> None:
     assert card.locator(".cc-source").get_attribute("href") == chat[1]
     card.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "card-web-page.png"))
+
+
+def test_an_editor_adds_and_refreshes_a_page_in_the_tab(page, chat) -> None:
+    url = chat[1].replace("manual.html", "side.html")
+    open_chat(page, chat[0])
+    page.get_by_role("tab", name="Dokumenter").click()
+    page.fill("#login-navn textarea", EDITOR)
+    page.fill("#login-kode input", PASSWORD)
+    page.click("#log-ind")
+    page.get_by_text("Tilføj fra webadresse").click()
+    page.fill("#web-adresse textarea", url)
+    page.click("#web-hent")
+    notice = page.locator("#bibliotek-besked")
+    notice.get_by_text("127-0-0-1-side.html").wait_for(timeout=60_000)
+    assert f"Hentet: {url}" in notice.inner_text()
+    page.locator('#bibliotek-status [data-phase="idle"]').wait_for(timeout=120_000)
+    page.click("#web-valg input")
+    page.locator('[role="option"]', has_text="Alle websider").first.click()
+    page.click("#web-opdater")
+    notice.get_by_text("127-0-0-1-side.html: uændret").wait_for(timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "library-web-address.png"), full_page=True)
+    answer = ask(page.get_by_role("tab", name="Chat").click() or page,
+                 "Hvor mange borgere i Vejle bruger skærmbesøg?", "web-tab")  # fmt: skip
+    assert url in answer.inner_text()
