@@ -5,12 +5,17 @@ dependency) writes them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
 from fpdf import FPDF
 
 from base.settings import ROOT
+
+#: Every PDF made here carries this date, so the same text gives the same bytes (and
+#: the OCR cache, keyed by the file's hash, finds it again).
+MADE = dt.datetime(2024, 1, 15, tzinfo=dt.UTC)
 
 _LATIN1 = str.maketrans({"–": "-", "—": "-", "“": '"', "”": '"', "„": '"', "’": "'", "‘": "'",
                          "…": "...", "•": "-", "\u00a0": " "})  # fmt: skip
@@ -42,6 +47,7 @@ def columns_pdf(
     then an optional ruled table and a line ending in a long web address; page numbers
     in the footer."""
     pdf = FPDF()
+    pdf.set_creation_date(MADE)
     pdf.set_title(title)
     pdf.set_margins(18, 22, 18)
     pdf.set_auto_page_break(True, margin=22)
@@ -91,6 +97,7 @@ def scanned_pdf(pdf_data: bytes, dpi: int = 200, pages: list[int] | None = None)
 
     source = pdfium.PdfDocument(pdf_data)
     out = FPDF(unit="pt")
+    out.set_creation_date(MADE)
     out.set_auto_page_break(False)
     for number, page in enumerate(source):
         width, height = page.get_size()
@@ -119,6 +126,7 @@ def interleaved_pdf(
     across the columns (line 1 of column 1, line 1 of column 2, ...), so the content
     stream interleaves the columns; a full-width title on page 1, header and footer."""
     pdf = FPDF()
+    pdf.set_creation_date(MADE)
     pdf.set_title(title)
     pdf.set_auto_page_break(False)
     pdf.add_page()
@@ -180,6 +188,7 @@ def photographed_pdf(pdf_data: bytes, dpi: int = 200, seed: int = 7) -> bytes:
     rng = np.random.default_rng(seed)
     source = pdfium.PdfDocument(pdf_data)
     out = FPDF(unit="pt")
+    out.set_creation_date(MADE)
     out.set_auto_page_break(False)
     for page in source:
         width, height = page.get_size()

@@ -4,8 +4,8 @@ Runs in the reader's child process (ingest/readers/sandbox.py, so under its
 time and memory limits): PDFium renders the page at `DPI`, the image goes to
 `tesseract` on stdin, the text comes back on stdout. Tesseract comes from
 Debian (`tesseract-ocr-dan`); `missing()` says in Danish what to install when
-it is not there. Lines ending in a hyphen before a lowercase line get PDFium's
-hyphen mark, so the PDF reader decides them like any other hyphenated word.
+it is not there. The cache (ingest/ocr_pages.py) keeps Tesseract's own text;
+`clean` prepares it for the PDF reader.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ DPI = 300
 PAGE_SECONDS = 120.0
 INSTALL_HINT = "installér tesseract-ocr-dan"
 _HYPHEN_END = re.compile(r"(\w)-$")
+_BAR_FOR_I = re.compile(r"(?<![^\s(\"'])\|(?=\s+\w)")
 
 
 @functools.cache
@@ -52,8 +53,12 @@ def engine() -> str:
     return f"{first[0] if first else 'tesseract'} {LANGUAGES} {DPI}dpi"
 
 
-def mark_hyphens(text: str) -> str:
-    """'adgangs-' + 'koder' → 'adgangs\\ufffekoder' (the PDF reader's hyphen decision)."""
+def clean(text: str) -> str:
+    """Tesseract's text made ready for the PDF reader: a lone "|" between words is the
+    capital I that Tesseract reads as a bar in sans-serif type ("| januar"), and a word
+    hyphenated at a line end gets PDFium's hyphen mark ('adgangs-' + 'koder' ->
+    'adgangs' U+FFFE 'koder'), so the reader decides it like any other."""
+    text = _BAR_FOR_I.sub("I", text)
     lines = text.split("\n")
     out: list[str] = []
     for line in lines:
@@ -91,4 +96,4 @@ def ocr_page(path: str, page: int) -> str:
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip()[-300:]
         raise CorpusError(f"OCR af side {page} mislykkedes ({reason})")
-    return mark_hyphens(done.stdout.decode("utf-8", "replace"))
+    return done.stdout.decode("utf-8", "replace")  # as Tesseract read it; see `clean`

@@ -21,6 +21,7 @@ import pypdfium2.raw as pdfium_c
 
 from base.errors import CorpusError
 from ingest.readers.base import Block, FoundMeta, ReadDocument, assemble, tidy
+from ingest.readers.ocr import clean as clean_ocr
 from ingest.readers.pdf_layout import TABLE_MARK, page_boxes, reading_order
 
 FORMAT = "pdf"
@@ -97,7 +98,7 @@ def _page_lines(
         if not text.strip() and _scanned(page):
             if ocr is None or str(number) not in ocr:
                 scans.append(number)
-            text = (ocr or {}).get(str(number), "")
+            text = clean_ocr((ocr or {}).get(str(number), ""))
             ordered = None
         else:
             ordered = (
