@@ -113,3 +113,21 @@ def test_files_saved_by_libreoffice(tmp_path: Path) -> None:
         "Velfærdsteknologi i Vejle",
         "Baggrund",
     ]
+
+
+def test_the_upload_form_takes_both(tmp_path: Path) -> None:
+    from base.settings import Settings
+    from casechat.library import Library
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    library = Library(Settings(corpus_dir=corpus, index_dir=tmp_path / "index")).open()
+    deck = write(tmp_path / "up" / "Temadag marts.pptx", pptx_bytes())
+    text = write(tmp_path / "up" / "omstilling.odt", odt_bytes())
+    taken, refused = library.check([(deck, deck.name), (text, text.name)])
+    assert refused == []
+    assert [(c.name, c.format, c.pages) for c in taken] == [
+        ("Temadag-marts.pptx", "pptx", 3),
+        ("omstilling.odt", "odt", None),
+    ]
+    assert taken[1].found.title == "Digital omstilling i Horsens"
