@@ -46,10 +46,13 @@ def fallback_title(raw_text: str, source: str) -> str:
     return first[:120] if first else Path(source).stem
 
 
-def read_structured(src: SourceFile, on_page: PageProgress | None = None) -> ReadDocument:
+def read_structured(
+    src: SourceFile, on_page: PageProgress | None = None, ocr_later: bool = False
+) -> ReadDocument:
     """Parse a PDF, DOCX, PPTX, ODT or HTML file in a child process
     (ingest/readers/sandbox.py); scanned PDF pages are read by OCR (ingest/ocr_pages.py),
-    with `on_page` called after each."""
+    with `on_page` called after each. `ocr_later`: only check that OCR can run (an
+    upload's check; the build reads the scans, with its progress bar)."""
     if src.path is None:
         raise CorpusError("filen kan ikke findes igen til læsning")
     parsed = parse_isolated(src.path, src.format, MAX_BYTES[src.format])
@@ -61,6 +64,8 @@ def read_structured(src: SourceFile, on_page: PageProgress | None = None) -> Rea
         if parsed.document.text.strip():
             return parsed.document  # the pages with text are searchable; the scans wait
         raise CorpusError(f"scannet PDF uden tekstlag: {ocr.missing()}")
+    if ocr_later:
+        return parsed.document
     texts = ocr_texts(src.path, parsed.sha256, scans, on_page)
     again = parse_isolated(src.path, src.format, MAX_BYTES[src.format], {"ocr": texts})
     _same_bytes(src, again.sha256)
@@ -92,12 +97,17 @@ def _merge_meta(src: SourceFile, found: DocumentMeta) -> DocumentMeta:
     )
 
 
-def to_document(src: SourceFile, on_page: PageProgress | None = None) -> Document:
+def to_document(
+    src: SourceFile, on_page: PageProgress | None = None, ocr_later: bool = False
+) -> Document:
     """Clean (plain text) or parse (PDF, DOCX, HTML, ...) a file into a Document;
-    `on_page(done, total)` follows the OCR of scanned pages."""
+    `on_page(done, total)` follows the OCR of scanned pages; with `ocr_later` they are
+    left for the build (the document may then have no text yet)."""
     src = reread(src)  # a file from the stat cache has no text yet
+    waiting = False  # scanned pages left for the build's OCR
     if src.format in ISOLATED:
-        read = read_structured(src, on_page)
+        read = read_structured(src, on_page, ocr_later)
+        waiting = bool(read.ocr_pages) and ocr_later
         text = read.text  # the readers normalize as they go (ingest/readers/base.py tidy)
         sections = tuple(Section(s.heading, s.start, s.end) for s in read.sections or ())
         title = read.meta_found.title or read.first_heading or fallback_title(text, src.source)
@@ -115,7 +125,7 @@ def to_document(src: SourceFile, on_page: PageProgress | None = None) -> Documen
         if "municipalities" not in src.named:
             meta = replace(meta, municipalities=about(text, meta.title))
         pages, page_count = (), None
-    if not text.strip():
+    if not text.strip() and not waiting:
         raise CorpusError("filen indeholder ingen tekst efter rensning")
     return Document(
         source=src.source,

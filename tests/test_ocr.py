@@ -96,3 +96,23 @@ def test_fully_scanned_case_is_searchable_with_pages(tmp_path, monkeypatch) -> N
     chunks = chunk_document(doc, Chunking())
     assert chunks and all(c.page_start == 1 for c in chunks)
     assert word_accuracy(" ".join(known), doc.text) >= 0.97
+
+
+def test_an_uploaded_scan_is_checked_without_ocr(tmp_path, monkeypatch) -> None:
+    from base.settings import Settings
+    from casechat.library import Library
+
+    def no_ocr(*args, **kwargs):
+        raise AssertionError("the upload check ran OCR; the build does that")
+
+    monkeypatch.setattr(ocr, "missing", lambda: None)  # as if Tesseract were there
+    monkeypatch.setattr(ocr_pages, "run_isolated", no_ocr)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    library = Library(Settings(corpus_dir=corpus, index_dir=tmp_path / "index")).open()
+    scan = write(tmp_path / "scan.pdf", scanned_pdf(columns_pdf(["Kort tekst."], ncols=1), 72))
+    (candidate,), refused = library.check([(scan, "Skannet afgørelse.pdf")])
+    assert refused == [] and candidate.format == "pdf" and candidate.pages == 1
+    monkeypatch.setattr(ocr, "missing", lambda: "kræver OCR (installér tesseract-ocr-dan)")
+    taken, (refusal,) = library.check([(scan, "Skannet afgørelse.pdf")])
+    assert taken == [] and "kræver OCR (installér tesseract-ocr-dan)" in refusal.reason
