@@ -74,3 +74,17 @@ def test_the_manuals_service_table_reads_as_rows() -> None:
         "Tjeneste for domænenavn | DNS (BIND) | domæne\n"
         "Automatisk netværkskonfiguration af maskiner | DHCP | bootps"
     ) in read.text
+
+
+def test_only_an_address_cut_inside_is_joined() -> None:
+    from docmaker import pdf_bytes
+
+    lines = [
+        ("raw", "Rapporten ligger på https://www.kl.dk/analyser/digital-"),
+        ("raw", "ledelse-2023 sammen med bilagene."),
+        ("raw", "Se også https://www.kl.dk"),
+        ("raw", "og find de andre rapporter der."),
+    ]
+    text = " ".join(pdf.read(pdf_bytes([lines], header=None)).text.split())
+    assert "https://www.kl.dk/analyser/digital-ledelse-2023 sammen" in text
+    assert "https://www.kl.dk og find" in text

@@ -168,6 +168,9 @@ def _unhyphenate(line: str, vocab: set[str]) -> str:
 
     def decide(match: re.Match[str]) -> str:
         left, right = match[1], match[2]
+        word = line[: match.start()].rsplit(" ", 1)[-1]
+        if "://" in word or word.startswith("www."):
+            return f"{left}-{right}"  # inside a web address a hyphen is the address's own
         if (left + right).lower() in vocab:
             return left + right
         if f"{left}-{right}".lower() in vocab or left[-1:].isupper() or left[-1:].isdigit():
