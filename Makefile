@@ -4,9 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: chat install model index test testdocs lint bench clean nginx
+.PHONY: chat install model index test testdocs lint bench clean nginx ocr
 
-chat: install model  ## install, prepare the model, build the index if missing, start the chat
+chat: install model ocr  ## install, prepare the model, build the index if missing, start the chat
 	$(BIN)/casechat chat
 
 install: $(STAMP)
@@ -30,6 +30,14 @@ chromium:  ## Debian's Chromium for the browser tests (Playwright cannot downloa
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Browser tests need Chromium: sudo apt-get install -y chromium"; fi; }
 
+# OCR of scanned PDFs (ingest/readers/ocr.py): Tesseract with Danish and English from Debian.
+ocr:  ## Tesseract for scanned PDFs (without it, scans are listed as "kræver OCR")
+	@command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx dan || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr-dan tesseract-ocr-eng >/dev/null || \
+	    echo "OCR: apt-get install tesseract-ocr-dan failed; scanned PDFs wait for it"; \
+	  else echo "OCR of scanned PDFs needs: sudo apt-get install -y tesseract-ocr-dan tesseract-ocr-eng"; fi; }
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -40,7 +48,7 @@ nginx:  ## Debian's nginx for the reverse-proxy test (tests/test_reverse_proxy.p
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
 	  else echo "The reverse-proxy test needs nginx: sudo apt-get install -y nginx-light"; fi; }
 
-test: install chromium nginx testdocs lint  ## every test: fast, slow (real model) and browser
+test: install chromium nginx testdocs ocr lint  ## every test: fast, slow (real model) and browser
 	$(BIN)/pytest
 
 # Real documents nobody here wrote, for tests/test_real_documents.py: Debian's Danish

@@ -19,6 +19,7 @@ from base.errors import CasechatError
 from base.settings import Settings
 from casechat import ops_commands
 from casechat.library import commands as library_commands
+from casechat.library import web_commands
 
 app = typer.Typer(
     add_completion=False,
@@ -393,6 +394,8 @@ def bench(
 # The document library: add, remove, restore, list, editor (casechat/library/commands.py).
 library_commands.register(app)
 ops_commands.register(app)  # backup, restore-backup (casechat/ops_commands.py)
+# Web pages by their address: add-url, refresh-url (casechat/library/web_commands.py).
+web_commands.register(app)
 
 
 def main() -> None:

@@ -57,6 +57,12 @@ JSON_LOGS_ENV = "CASECHAT_JSON_LOGS"
 LOG_QUESTIONS_ENV = "CASECHAT_LOG_QUESTIONS"
 API_QUEUE_ENV = "CASECHAT_API_QUEUE"
 API_RATE_ENV = "CASECHAT_API_RATE"
+#: Where OCR text of scanned PDF pages is cached by content hash (ingest/ocr_pages.py).
+OCR_CACHE_ENV = "CASECHAT_OCR_CACHE_DIR"
+#: Adding web pages by address (ingest/web.py): "1" allows private and loopback
+#: addresses (an intranet, the tests' local server); the largest page in megabytes.
+WEB_ALLOW_PRIVATE_ENV = "CASECHAT_WEB_ALLOW_PRIVATE"
+WEB_MAX_MB_ENV = "CASECHAT_WEB_MAX_MB"
 
 
 @dataclass(frozen=True)
@@ -189,6 +195,26 @@ def _positive(name: str, default: int, env: dict[str, str] | None = None) -> int
 def models_dir() -> Path:
     """Where prepared models are written: ``$CASECHAT_MODELS_DIR`` or ``<repo>/models``."""
     return Path(os.environ.get(MODELS_ENV) or ROOT / "models")
+
+
+def ocr_cache_dir() -> Path:
+    """Folder of cached OCR text (one file per scanned page, named by content hash)."""
+    return Path(os.environ.get(OCR_CACHE_ENV) or ROOT / "data" / "ocr-cache")
+
+
+@dataclass(frozen=True)
+class WebPolicy:
+    """What fetching a page by its address may do (ingest/web.py)."""
+
+    allow_private: bool = False
+    max_bytes: int = 5 * 1024 * 1024
+    timeout_seconds: float = 15.0
+    max_redirects: int = 5
+
+    @classmethod
+    def from_env(cls) -> WebPolicy:
+        allow = os.environ.get(WEB_ALLOW_PRIVATE_ENV, "").strip().lower() in {"1", "true", "ja"}
+        return cls(allow_private=allow, max_bytes=_positive(WEB_MAX_MB_ENV, 5) * 1024 * 1024)
 
 
 def selected_backend() -> str:

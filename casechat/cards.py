@@ -56,6 +56,8 @@ def _meta_line(chunk: Chunk, document: Document) -> str:
     pages = pages_label(chunk)
     source = escape(chunk.source) + (f", {pages}" if pages else "")
     link = escape(original_link(chunk, document))
+    if document.meta.url:  # a web page added by its address: cite the address
+        source = link = escape(document.meta.url)
     parts.append(
         f'<span><b>Kilde:</b> <a class="cc-source" href="{link}" target="_blank" '
         f'rel="noopener">{source}</a></span>'

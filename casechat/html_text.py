@@ -72,12 +72,14 @@ def case_label(chunk: Chunk, document: Document) -> str:
 
 
 def pages_label(chunk: Chunk) -> str:
-    """ "s. 12" or "s. 12–13" for a passage of a paged document ("" otherwise)."""
+    """ "s. 12" or "s. 12–13" for a passage of a paged document, "dias 7" for a slide
+    of a presentation ("" without pages)."""
     if chunk.page_start is None:
         return ""
+    unit = "dias" if chunk.source.lower().endswith(".pptx") else "s."
     if chunk.page_end is None or chunk.page_end == chunk.page_start:
-        return f"s. {chunk.page_start}"
-    return f"s. {chunk.page_start}–{chunk.page_end}"
+        return f"{unit} {chunk.page_start}"
+    return f"{unit} {chunk.page_start}–{chunk.page_end}"
 
 
 def document_id(source: str) -> str:

@@ -24,6 +24,7 @@ from casechat.library.catalog import COLUMNS, matching, rows
 from casechat.library.guard import Filters, handler
 from casechat.library.sessions import sessions_for, token_of
 from casechat.library.views import CSS, LOGIN_NEEDED, NO_EDITORS, checked, message, progress
+from casechat.library.web_tab import web_section
 from ingest.municipalities import municipalities
 
 PRIVATE = {"api_visibility": "private"}
@@ -77,7 +78,7 @@ def library_tab(
     with gr.Column(visible=False) as editor_area:
         with gr.Accordion("Tilføj eller erstat dokumenter", open=True):
             upload = gr.File(
-                label="Træk filer hertil (.txt, .md, .pdf, .docx, .html)",
+                label="Træk filer hertil (.txt, .md, .pdf, .docx, .pptx, .odt, .html)",
                 file_count="multiple",
                 type="filepath",
                 elem_id="upload",
@@ -111,6 +112,7 @@ def library_tab(
                 restore_pick = gr.Dropdown(label="Papirkurven", choices=[], elem_id="gendan-valg")
                 restore = gr.Button("Gendan", elem_id="gendan")
             rebuild = gr.Button("Opdatér indekset", size="sm", elem_id="opdater")
+        web_section(library, builder, login, status, notice)  # casechat/library/web_tab.py
     timer = gr.Timer(1.5)
 
     def editor_of(csrf, request) -> str:

@@ -15,7 +15,7 @@ def run_build(
 ) -> BuildReport:
     embedder = embedder or load_embedder(settings.model)
     columns = (
-        TextColumn("Embedder tekststykker"),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
@@ -24,9 +24,20 @@ def run_build(
     with Progress(
         *columns, console=console, transient=True, disable=not console.is_terminal
     ) as bar:
-        task = bar.add_task("embed", total=None)
+        task = bar.add_task("Embedder tekststykker", total=None)
+        scans = None
 
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return build_index(settings, embedder, full=full, progress=update)
+        def ocr_page(done: int, total: int) -> None:
+            """One more scanned page read by OCR: its own bar, a page at a time."""
+            nonlocal scans
+            if scans is None:
+                scans = bar.add_task("OCR af scannede sider", total=total)
+            bar.update(scans, completed=done, total=total)
+            if done == total:
+                bar.remove_task(scans)
+                scans = None
+
+        return build_index(settings, embedder, full=full, progress=update, ocr_progress=ocr_page)

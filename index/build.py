@@ -99,6 +99,7 @@ def build_index(
     progress: Progress | None = None,
     ann_params: AnnParams | None = None,
     verify: bool = False,
+    ocr_progress: Progress | None = None,
 ) -> BuildReport:
     """Bring the index in line with the corpus folder; see the module docstring.
 
@@ -131,7 +132,7 @@ def build_index(
                 kept[src.source] = (previous, read_by)
                 continue
             try:
-                doc = to_document(src)
+                doc = to_document(src, on_page=ocr_progress)  # (pages done, pages) of OCR
                 pieces = chunk_document(doc, settings.chunking)
             except CasechatError as exc:
                 report.problems.append(Problem(src.source, str(exc)))

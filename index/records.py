@@ -14,6 +14,8 @@ def document_record(doc: Document) -> dict:
         "municipalities": list(doc.meta.municipalities),
         "date": doc.meta.date,
         "kind": doc.meta.kind,
+        "url": doc.meta.url,
+        "author": doc.meta.author,
         "sections": [[s.heading, s.start, s.end] for s in doc.sections],
         "format": doc.format,
         "reader": doc.reader,
@@ -25,7 +27,14 @@ def document_record(doc: Document) -> dict:
 
 def document_from_record(rec: dict) -> Document:
     """A document back from its stored record."""
-    meta = DocumentMeta(rec["title"], tuple(rec["municipalities"]), rec["date"], rec["kind"])
+    meta = DocumentMeta(
+        rec["title"],
+        tuple(rec["municipalities"]),
+        rec["date"],
+        rec["kind"],
+        url=rec.get("url"),
+        author=rec.get("author"),
+    )
     sections = tuple(Section(h, s, e) for h, s, e in rec["sections"])
     # Records written before the readers existed are all .txt or .md, read as version 1.
     fmt = rec.get("format") or ("md" if rec["source"].lower().endswith(".md") else "txt")

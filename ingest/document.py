@@ -14,6 +14,9 @@ class DocumentMeta:
     municipalities: tuple[str, ...] = ()
     date: str | None = None
     kind: str | None = None
+    #: A web page added by its address (casechat add-url): where it came from, its author.
+    url: str | None = None
+    author: str | None = None
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,7 @@ def find_files(corpus_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
     if not corpus_dir.is_dir():
         raise CorpusError(
             f"Korpusmappen {corpus_dir} findes ikke. Opret den og læg tekster i den "
-            "(.txt, .md, .pdf, .docx eller .html)."
+            "(.txt, .md, .pdf, .docx, .pptx, .odt eller .html)."
         )
     root = corpus_dir.resolve()
     files: list[Path] = []
@@ -145,6 +145,10 @@ def parse_meta(data: bytes, where: Path) -> tuple[DocumentMeta, frozenset[str]]:
         municipalities=tuple(str(m).strip() for m in munis if str(m).strip()),
         date=str(raw["date"]) if raw.get("date") else None,
         kind=str(raw["kind"]) if raw.get("kind") else None,
+        url=str(raw["url"])
+        if str(raw.get("url") or "").startswith(("http://", "https://"))
+        else None,
+        author=str(raw["author"]) if raw.get("author") else None,
     )
     return meta, frozenset(f for f in META_FIELDS if f in raw)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from base.errors import CorpusError
@@ -14,7 +14,8 @@ from ingest.document import Document, DocumentMeta, Section
 from ingest.filestat import Known, StatCache
 from ingest.load import SourceFile, find_files, is_corpus_file, read_source, reread
 from ingest.municipalities import about
-from ingest.readers import ISOLATED, MAX_BYTES
+from ingest.ocr_pages import PageProgress, ocr_texts
+from ingest.readers import ISOLATED, MAX_BYTES, ocr
 from ingest.readers.base import ReadDocument
 from ingest.readers.sandbox import parse_isolated
 
@@ -45,17 +46,38 @@ def fallback_title(raw_text: str, source: str) -> str:
     return first[:120] if first else Path(source).stem
 
 
-def read_structured(src: SourceFile) -> ReadDocument:
-    """Parse a PDF, DOCX or HTML file in a child process (ingest/readers/sandbox.py)."""
+def read_structured(
+    src: SourceFile, on_page: PageProgress | None = None, ocr_later: bool = False
+) -> ReadDocument:
+    """Parse a PDF, DOCX, PPTX, ODT or HTML file in a child process
+    (ingest/readers/sandbox.py); scanned PDF pages are read by OCR (ingest/ocr_pages.py),
+    with `on_page` called after each. `ocr_later`: only check that OCR can run (an
+    upload's check; the build reads the scans, with its progress bar)."""
     if src.path is None:
         raise CorpusError("filen kan ikke findes igen til læsning")
     parsed = parse_isolated(src.path, src.format, MAX_BYTES[src.format])
-    if src.content_sha256 and parsed.sha256 != src.content_sha256:
+    _same_bytes(src, parsed.sha256)
+    scans = parsed.document.ocr_pages
+    if not scans:
+        return parsed.document
+    if ocr.missing():
+        if parsed.document.text.strip():
+            return parsed.document  # the pages with text are searchable; the scans wait
+        raise CorpusError(f"scannet PDF uden tekstlag: {ocr.missing()}")
+    if ocr_later:
+        return parsed.document
+    texts = ocr_texts(src.path, parsed.sha256, scans, on_page)
+    again = parse_isolated(src.path, src.format, MAX_BYTES[src.format], {"ocr": texts})
+    _same_bytes(src, again.sha256)
+    return again.document
+
+
+def _same_bytes(src: SourceFile, sha256: str) -> None:
+    if src.content_sha256 and sha256 != src.content_sha256:
         raise CorpusError(
             "filen blev ændret, mens den blev læst. "
             "Kør `casechat build` igen, når den er gemt færdig."
         )
-    return parsed.document
 
 
 def _merge_meta(src: SourceFile, found: DocumentMeta) -> DocumentMeta:
@@ -68,22 +90,31 @@ def _merge_meta(src: SourceFile, found: DocumentMeta) -> DocumentMeta:
         return getattr(src.meta if field in named else found, field)
 
     return DocumentMeta(
-        pick("title") or found.title, *(pick(f) for f in ("municipalities", "date", "kind"))
+        pick("title") or found.title,
+        *(pick(f) for f in ("municipalities", "date", "kind")),
+        url=src.meta.url,
+        author=src.meta.author,
     )
 
 
-def to_document(src: SourceFile) -> Document:
-    """Clean (plain text) or parse (PDF, DOCX, HTML) a file into a Document."""
+def to_document(
+    src: SourceFile, on_page: PageProgress | None = None, ocr_later: bool = False
+) -> Document:
+    """Clean (plain text) or parse (PDF, DOCX, HTML, ...) a file into a Document;
+    `on_page(done, total)` follows the OCR of scanned pages; with `ocr_later` they are
+    left for the build (the document may then have no text yet)."""
     src = reread(src)  # a file from the stat cache has no text yet
+    waiting = False  # scanned pages left for the build's OCR
     if src.format in ISOLATED:
-        read = read_structured(src)
+        read = read_structured(src, on_page, ocr_later)
+        waiting = bool(read.ocr_pages) and ocr_later
         text = read.text  # the readers normalize as they go (ingest/readers/base.py tidy)
         sections = tuple(Section(s.heading, s.start, s.end) for s in read.sections or ())
         title = read.meta_found.title or read.first_heading or fallback_title(text, src.source)
         found = DocumentMeta(title=title[:200], date=read.meta_found.date)
         meta = _merge_meta(src, found)
         if "municipalities" not in src.named:
-            meta = DocumentMeta(meta.title, about(text, meta.title), meta.date, meta.kind)
+            meta = replace(meta, municipalities=about(text, meta.title))
         pages, page_count = read.pages, read.page_count
     else:
         named_title = src.meta.title if src.meta and "title" in src.named else None
@@ -92,9 +123,9 @@ def to_document(src: SourceFile) -> Document:
         text, sections = cleaned.text, cleaned.sections
         meta = _merge_meta(src, DocumentMeta(title=title))
         if "municipalities" not in src.named:
-            meta = DocumentMeta(meta.title, about(text, meta.title), meta.date, meta.kind)
+            meta = replace(meta, municipalities=about(text, meta.title))
         pages, page_count = (), None
-    if not text.strip():
+    if not text.strip() and not waiting:
         raise CorpusError("filen indeholder ingen tekst efter rensning")
     return Document(
         source=src.source,

@@ -295,10 +295,10 @@ def test_a_file_that_crashes_cleaning_is_skipped_and_the_rest_indexed(
 ) -> None:
     real = index.build.to_document
 
-    def buggy(src):
+    def buggy(src, **kwargs):
         if src.source == VIBORG:
             raise IndexError("list index out of range")
-        return real(src)
+        return real(src, **kwargs)
 
     monkeypatch.setattr(index.build, "to_document", buggy)
     report = build_index(settings, HashingEmbedder())

@@ -161,15 +161,15 @@ def test_unusable_files_are_listed_with_a_reason(tmp_path: Path) -> None:
     write(tmp_path, "ok.txt", f"Ok\n\n{BODY}")
     write(tmp_path, "tom.txt", "  \n\n ")
     write(tmp_path, "binaer.txt", b"\x00\x01\x02 not text")
-    write(tmp_path, "rapport.odt", b"PK\x03\x04")
+    write(tmp_path, "rapport.ods", b"PK\x03\x04")
     write(tmp_path, "kun-stoej.txt", "Log ind\n\n×\n\n12\n")
     sources, problems = scan_corpus(tmp_path)
     assert [s.source for s in sources] == ["kun-stoej.txt", "ok.txt"]
     reasons = {p.source: p.reason for p in problems}
-    assert set(reasons) == {"tom.txt", "binaer.txt", "rapport.odt"}
+    assert set(reasons) == {"tom.txt", "binaer.txt", "rapport.ods"}
     assert "tom" in reasons["tom.txt"]
     assert "binær" in reasons["binaer.txt"]
-    assert ".odt" in reasons["rapport.odt"]
+    assert ".ods" in reasons["rapport.ods"]
     # a file of nothing but residue is refused when it is turned into a document
     noise = next(s for s in sources if s.source == "kun-stoej.txt")
     with pytest.raises(CorpusError, match="ingen tekst"):

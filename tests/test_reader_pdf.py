@@ -98,7 +98,7 @@ def test_passages_know_their_pages(tmp_path: Path) -> None:
     (src,), problems = scan_corpus(tmp_path)
     assert problems == [] and src.format == "pdf"
     doc = to_document(src)
-    assert (doc.format, doc.reader, doc.page_count) == ("pdf", "pdf@1", 3)
+    assert (doc.format, doc.reader, doc.page_count) == ("pdf", f"pdf@{pdf.VERSION}", 3)
     assert doc.meta.municipalities == ("Odense",)
     chunks = chunk_document(doc, Chunking(size=300, overlap=40))
     for chunk in chunks:
@@ -120,4 +120,4 @@ def test_pages_survive_the_index_round_trip(tmp_path: Path) -> None:
     assert pages["note.txt"] == (None, None) and pages["rapport.pdf"][0] >= 1
     doc = snapshot.documents["rapport.pdf"]
     assert (doc.format, doc.page_count, len(doc.pages)) == ("pdf", 3, 3)
-    assert snapshot.manifest.readers == {"note.txt": "txt@1", "rapport.pdf": "pdf@1"}
+    assert snapshot.manifest.readers == {"note.txt": "txt@1", "rapport.pdf": f"pdf@{pdf.VERSION}"}

@@ -69,5 +69,5 @@ def test_lying_names_that_cannot_be_followed_are_refused(
 
 
 def test_unknown_suffix_is_still_refused() -> None:
-    with pytest.raises(CorpusError, match="filtypen .odt understøttes ikke"):
-        detect(b"PK\x03\x04", ".odt")
+    with pytest.raises(CorpusError, match="filtypen .ods understøttes ikke"):
+        detect(b"PK\x03\x04", ".ods")

@@ -143,9 +143,15 @@ class Library:
         return taken, refused
 
     def add(
-        self, candidate: Candidate, meta: DocumentMeta, editor: str, replace: bool = False
+        self,
+        candidate: Candidate,
+        meta: DocumentMeta,
+        editor: str,
+        replace: bool = False,
+        extra: dict[str, object] | None = None,
     ) -> Change:
-        """Put a checked upload into the corpus with its sidecar; replace only when asked."""
+        """Put a checked upload into the corpus with its sidecar; replace only when asked.
+        `extra` are more sidecar fields (a web page's address, ETag, ...)."""
         if not candidate.staged.is_file():
             raise LibraryError(f"{candidate.original} er ikke længere klar. Upload den igen.")
         with self._changing():
@@ -158,7 +164,7 @@ class Library:
                 )
             if conflict:
                 recycle.put(self.settings, conflict.existing, editor, "erstattet")
-            sidecar = sidecar_data(meta, candidate.original)
+            sidecar = {**sidecar_data(meta, candidate.original), **(extra or {})}
             write_document(self.settings, candidate.name, candidate.staged, sidecar)
             action = "replace" if conflict else "add"
             detail = f"erstatter {conflict.existing}" if conflict else ""

@@ -34,7 +34,7 @@ LOCK_RETRY_SECONDS = 2.0
 class BuildState:
     """What the builder is doing, for the progress bar and the document list."""
 
-    phase: str = "idle"  # idle, queued, reading, embedding, swapping
+    phase: str = "idle"  # idle, queued, reading, ocr, embedding, swapping
     done: int = 0
     total: int = 0
     version: int = 0  # changes whenever anything here changes
@@ -131,6 +131,9 @@ class Builder:
     def _progress(self, done: int, total: int) -> None:
         self._set(phase="embedding", done=done, total=total)
 
+    def _ocr_progress(self, done: int, total: int) -> None:
+        self._set(phase="ocr", done=done, total=total)
+
     def _build(self) -> None:
         marks: dict[str, float] = {}
         started = time.perf_counter()
@@ -178,7 +181,12 @@ class Builder:
         deadline = time.monotonic() + LOCK_WAIT_SECONDS
         while True:
             try:
-                return build_index(self.settings, embedder, progress=self._progress)
+                return build_index(
+                    self.settings,
+                    embedder,
+                    progress=self._progress,
+                    ocr_progress=self._ocr_progress,
+                )
             except BuildLockedError:
                 if time.monotonic() > deadline:
                     raise

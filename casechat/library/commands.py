@@ -30,7 +30,7 @@ IndexDir = Annotated[Path | None, typer.Option("--index-dir", help="Indeksmappe.
 editor_app = typer.Typer(no_args_is_help=True, help="Redaktører, der må ændre dokumenterne.")
 
 
-def _library(index_dir: Path | None) -> Library:
+def open_library(index_dir: Path | None) -> Library:
     settings = Settings.from_env()
     if index_dir is not None:
         settings = replace(settings, index_dir=index_dir)
@@ -52,7 +52,9 @@ def _build(library: Library) -> None:
 
 
 def add(
-    files: Annotated[list[Path], typer.Argument(help="Filerne (.txt, .md, .pdf, .docx, .html).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Filerne (.txt, .md, .pdf, .docx, .pptx, .odt, .html).")
+    ],
     title: Annotated[str | None, typer.Option("--title", help="Titel (kun ved én fil).")] = None,
     municipality: Annotated[
         list[str] | None, typer.Option("--municipality", help="Kommune (kan gentages).")
@@ -70,7 +72,7 @@ def add(
         typer.echo("Fejl: --title gælder kun, når du tilføjer én fil.", err=True)
         raise typer.Exit(code=2)
     try:
-        library = _library(index_dir)
+        library = open_library(index_dir)
         for path in files:
             if not path.is_file():
                 raise CasechatError(f"{path} findes ikke eller er ikke en fil.")
@@ -104,12 +106,12 @@ def add(
         extra = f" (erstatter {change.replaced})" if change.replaced else ""
         typer.echo(f"Tilføjet: {change.name}{extra}")
     if changed and not no_build:
-        _build_or_fail(library)
+        build_or_fail(library)
     if failures:
         raise typer.Exit(code=1)
 
 
-def _build_or_fail(library: Library) -> None:
+def build_or_fail(library: Library) -> None:
     try:
         _build(library)
     except CasechatError as exc:
@@ -137,14 +139,14 @@ def restore(
 def _move(names: list[str], action: str, done: str, no_build: bool, index_dir: Path | None) -> None:
     """Remove or restore each named document (`action` is the Library method), then build."""
     try:
-        library = _library(index_dir)
+        library = open_library(index_dir)
         for name in names:
             change = getattr(library, action)(name, cli_editor())
             typer.echo(f"{done}: {change.name}")
     except CasechatError as exc:
         _fail(exc)
     if not no_build:
-        _build_or_fail(library)
+        build_or_fail(library)
 
 
 def list_(
@@ -157,7 +159,7 @@ def list_(
     from index.store import load_snapshot
 
     try:
-        library = _library(index_dir)
+        library = open_library(index_dir)
         try:
             snapshot = load_snapshot(library.settings.index_dir)
         except CasechatError:
@@ -199,7 +201,7 @@ def editor_add(
     else:
         password = typer.prompt("Adgangskode", hide_input=True, confirmation_prompt=True)
     try:
-        new = _library(index_dir).editors.add(name, password)
+        new = open_library(index_dir).editors.add(name, password)
     except CasechatError as exc:
         _fail(exc)
     typer.echo(f"Redaktøren {name} er {'oprettet' if new else 'opdateret med ny adgangskode'}.")
@@ -209,7 +211,7 @@ def editor_add(
 def editor_remove(name: str, index_dir: IndexDir = None) -> None:
     """Slet en redaktør (kan ikke længere logge ind)."""
     try:
-        _library(index_dir).editors.remove(name)
+        open_library(index_dir).editors.remove(name)
     except CasechatError as exc:
         _fail(exc)
     typer.echo(f"Redaktøren {name} er slettet.")
@@ -219,7 +221,7 @@ def editor_remove(name: str, index_dir: IndexDir = None) -> None:
 def editor_list(index_dir: IndexDir = None) -> None:
     """Vis redaktørerne."""
     try:
-        names = _library(index_dir).editors.names()
+        names = open_library(index_dir).editors.names()
     except CasechatError as exc:
         _fail(exc)
     for name in names:

@@ -106,7 +106,7 @@ def check_upload(settings: Settings, upload: Path, original: str, staging: Path)
     staged = folder / name
     shutil.copyfile(upload, staged)
     try:
-        document = to_document(read_source(staged, folder))
+        document = to_document(read_source(staged, folder), ocr_later=True)  # OCR: the build
     except CasechatError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise LibraryError(str(exc)) from exc

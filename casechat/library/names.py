@@ -14,15 +14,23 @@ import re
 import unicodedata
 
 from base.errors import CorpusError, LibraryError
-from ingest.readers.sniff import content_format, detect
+from ingest.readers.sniff import BINARY, SUFFIXES, content_format, detect
 
 #: The suffix a file of each format is stored with.
-SUFFIX = {"txt": ".txt", "md": ".md", "pdf": ".pdf", "docx": ".docx", "html": ".html"}
+SUFFIX = {
+    "txt": ".txt",
+    "md": ".md",
+    "pdf": ".pdf",
+    "docx": ".docx",
+    "pptx": ".pptx",
+    "odt": ".odt",
+    "html": ".html",
+}
 #: Longest stem kept (file systems allow 255 bytes; æ is 2 of them in UTF-8).
 MAX_STEM = 100
 #: Names the corpus walk passes over (ingest/load.py find_files): never given out.
 RESERVED_STEMS = frozenset({"readme"})
-SUPPORTED = ".txt, .md, .pdf, .docx, .html"
+SUPPORTED = ".txt, .md, .pdf, .docx, .pptx, .odt, .html"
 
 _UNSAFE = re.compile(r"[^\w\-]+")
 _DASHES = re.compile(r"-{2,}")
@@ -68,12 +76,13 @@ def sniff(data: bytes, original: str) -> str:
     """The format to store `data` as, from its bytes; the name only decides between
     text formats. LibraryError says what is wrong."""
     found = content_format(data)
-    if found in {"pdf", "docx"}:
+    if found in BINARY:
         return found  # whatever the name says: the build reads it as what it is
     suffix = suffix_of(original)
-    if found == "html" and suffix not in {".txt", ".md", ".pdf", ".docx"}:
+    binary_names = {s for s, f in SUFFIXES.items() if f in BINARY}
+    if found == "html" and suffix not in {".txt", ".md", *binary_names}:
         return "html"
-    if found == "text" and suffix not in {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}:
+    if found == "text" and suffix not in SUFFIXES:
         raise LibraryError(
             f"filtypen {suffix or '(ingen)'} understøttes ikke. casechat læser {SUPPORTED}; "
             "gem filen i et af dem og prøv igen"

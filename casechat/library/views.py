@@ -27,6 +27,7 @@ CSS = """
 _PHASES = {
     "queued": "Venter på at opdatere indekset …",
     "reading": "Læser dokumenterne …",
+    "ocr": "Læser scannede sider (OCR)",
     "embedding": "Embedder tekststykker",
     "swapping": "Tager det nye indeks i brug …",
 }
@@ -43,7 +44,10 @@ def progress(state: BuildState) -> str:
     if state.busy:
         text = _PHASES.get(state.phase, "Opdaterer indekset …")
         share = 0.05
-        if state.phase == "embedding" and state.total:
+        if state.phase == "ocr" and state.total:
+            text += f": side {state.done} af {state.total}"
+            share = 0.05 + 0.05 * state.done / state.total
+        elif state.phase == "embedding" and state.total:
             text += f": {state.done} af {state.total}"
             share = 0.1 + 0.85 * state.done / state.total
         elif state.phase == "swapping":

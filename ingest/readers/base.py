@@ -74,6 +74,8 @@ class ReadDocument:
     page_count: int | None = None
     #: The first heading, a title candidate when the file's metadata has none.
     first_heading: str | None = None
+    #: Scanned pages (1-based) whose text is still missing: OCR reads them (PDF only).
+    ocr_pages: tuple[int, ...] = ()
 
 
 class Reader(Protocol):

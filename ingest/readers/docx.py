@@ -1,29 +1,21 @@
 """Word .docx with python-docx: heading styles become sections, lists and tables stay readable.
 
-A .docx is a zip archive. Before python-docx opens it, the archive's directory
-is checked: a member or a total that would unpack to far more than a document
-needs, or a compression ratio no text reaches, is a zip bomb and is refused.
+A .docx is a zip archive; its directory is checked for zip bombs before
+python-docx opens it (ingest/readers/archive.py).
 """
 
 from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Iterator
 
 from base.errors import CorpusError
-from ingest.readers.base import Block, FoundMeta, ReadDocument, assemble, tidy
+from ingest.readers.archive import check_zip, core_meta
+from ingest.readers.base import Block, ReadDocument, assemble, tidy
 
 FORMAT = "docx"
 VERSION = 1
-
-#: Unpacked, the XML of a 500-page report is some tens of MB.
-MAX_MEMBER_BYTES = 200 * 1024 * 1024
-MAX_TOTAL_BYTES = 400 * 1024 * 1024
-#: Word XML compresses about 5-20 times; a bomb, thousands of times.
-MAX_RATIO = 200
-MAX_MEMBERS = 10_000
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING_STYLE = re.compile(r"^(?:heading|overskrift)\s*(\d)$", re.I)
@@ -31,28 +23,7 @@ _HEADING_STYLE = re.compile(r"^(?:heading|overskrift)\s*(\d)$", re.I)
 
 def check_archive(data: bytes) -> None:
     """Refuse a zip whose directory promises a zip bomb, or that is no Word document."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise CorpusError("Word-filen er beskadiget (ikke et gyldigt zip-arkiv)") from exc
-    members = archive.infolist()
-    if len(members) > MAX_MEMBERS:
-        raise CorpusError(f"Word-filen indeholder {len(members)} dele; det er ikke et dokument")
-    total = 0
-    for info in members:
-        total += info.file_size
-        ratio = info.file_size / max(info.compress_size, 1)
-        if (
-            info.file_size > MAX_MEMBER_BYTES
-            or total > MAX_TOTAL_BYTES
-            or (info.file_size > 1024 * 1024 and ratio > MAX_RATIO)
-        ):
-            raise CorpusError(
-                "Word-filen ville fylde urimeligt meget udpakket (en såkaldt zip-bombe) "
-                "og læses ikke"
-            )
-    if "word/document.xml" not in archive.namelist():
-        raise CorpusError("filen er et zip-arkiv, men ikke et Word-dokument (.docx)")
+    check_zip(data, "Word-filen", "word/document.xml", "et Word-dokument (.docx)")
 
 
 def _level(paragraph) -> int:
@@ -119,10 +90,5 @@ def read(data: bytes) -> ReadDocument:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several types for a broken package
         raise CorpusError(f"Word-filen er beskadiget og kan ikke læses ({exc})") from exc
-    props = document.core_properties
-    created = props.created or props.modified
-    meta = FoundMeta(
-        title=tidy(props.title or "") or None,
-        date=created.date().isoformat() if created else None,
-    )
+    meta = core_meta(document.core_properties)
     return assemble(_blocks(document), meta)

@@ -14,14 +14,18 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from base.errors import CorpusError
 from ingest.readers.base import Block, FoundMeta, ReadDocument, assemble, tidy
+from ingest.readers.ocr import clean as clean_ocr
+from ingest.readers.pdf_layout import TABLE_MARK, page_boxes, reading_order
 
 FORMAT = "pdf"
-VERSION = 1
+VERSION = 2  # 2: reading order of columns and tables, OCR of scanned pages
 
 _SOFT_HYPHENS = "\ufffe\u00ad\x02"
 _LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+\s*$|…{2,}\s*\d+\s*$")
@@ -31,6 +35,10 @@ _BULLET = re.compile(r"^(?:[•▪●◦■–\-*]\s|\d{1,2}[.)]\s)")
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+\S")
 _SENTENCE_END = tuple('.!?:;"”’)»')
 _WORD = re.compile(r"\w+(?:-\w+)*")
+#: A line ending inside a web address, and a next line that carries it on.
+_URL_END = re.compile(r"(?:https?://|www\.)\S*?([/\-_.=?&#%])?$")
+_URL_GOES_ON = re.compile(r"^[a-z0-9][\w\-./?=&#%~+]*$")
+_URL_CHARS = re.compile(r"[/\-.=?&#]")
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:
@@ -73,15 +81,51 @@ def _outline(pdf: pdfium.PdfDocument) -> dict[int, list[tuple[int, str]]]:
     return marks
 
 
-def _page_lines(pdf: pdfium.PdfDocument) -> list[list[str]]:
-    pages, total = [], 0
-    for page in pdf:
-        text = page.get_textpage().get_text_range()
+def _scanned(page: pdfium.PdfPage) -> bool:
+    """A page with an image and no text layer: a scan, for OCR."""
+    return any(True for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2))
+
+
+def _page_lines(
+    pdf: pdfium.PdfDocument, ocr: dict[str, str] | None
+) -> tuple[list[list[str]], list[int]]:
+    """Each page's lines in reading order, and the pages (1-based) that need OCR and have
+    none in `ocr`; a page in `ocr` reads as its OCR text."""
+    pages, total, scans = [], 0, []
+    for number, page in enumerate(pdf, 1):
+        textpage = page.get_textpage()
+        text = textpage.get_text_range()
+        if not text.strip() and _scanned(page):
+            if ocr is None or str(number) not in ocr:
+                scans.append(number)
+            text = clean_ocr((ocr or {}).get(str(number), ""))
+            ordered = None
+        else:
+            ordered = (
+                reading_order(page_boxes(textpage), page.get_height()) if text.strip() else None
+            )
         total += len(text)
         if total > 20 * 1024 * 1024:
             raise CorpusError("PDF-filen indeholder over 20 mio. tegn tekst; del den op")
-        pages.append([ln.strip() for ln in text.replace("\r\n", "\n").split("\n")])
-    return pages
+        if ordered is None:  # one flow: PDFium's own order (or Tesseract's)
+            ordered = text.replace("\r\n", "\n").split("\n")
+        pages.append(_rejoin_urls([ln.strip() for ln in ordered]))
+    return pages, scans
+
+
+def _rejoin_urls(lines: list[str]) -> list[str]:
+    """A web address cut at a line end is one word again ("www.kl.dk/analyser/digital-"
+    + "ledelse" → one address)."""
+    out: list[str] = []
+    for line in lines:
+        head = line.split(" ", 1)[0] if line else ""
+        end = _URL_END.search(out[-1]) if out else None
+        cut = end is not None and (end[1] or _URL_CHARS.search(head))
+        if cut and _URL_GOES_ON.match(head):
+            out[-1] += line
+        else:
+            out.append(line)
+    return out
 
 
 def _furniture_key(line: str) -> str:
@@ -124,6 +168,9 @@ def _unhyphenate(line: str, vocab: set[str]) -> str:
 
     def decide(match: re.Match[str]) -> str:
         left, right = match[1], match[2]
+        word = line[: match.start()].rsplit(" ", 1)[-1]
+        if "://" in word or word.startswith("www."):
+            return f"{left}-{right}"  # inside a web address a hyphen is the address's own
         if (left + right).lower() in vocab:
             return left + right
         if f"{left}-{right}".lower() in vocab or left[-1:].isupper() or left[-1:].isdigit():
@@ -164,6 +211,7 @@ def _blocks(pages: list[list[str]], outline: dict[int, list[tuple[int, str]]]) -
             blocks.append(Block(" ".join(para), 0, tuple(starts)))
         para, starts, size = [], [], 0
 
+    in_table = False
     stream = [(p, ln) for p, lines in enumerate(pages) for ln in lines]
     for i, (page, line) in enumerate(stream):
         following = stream[i + 1][1] if i + 1 < len(stream) else None
@@ -176,6 +224,17 @@ def _blocks(pages: list[list[str]], outline: dict[int, list[tuple[int, str]]]) -
             flush()
             blocks.append(Block(line, level, ((0, page + 1),)))
             continue
+        if line.startswith(TABLE_MARK):  # rows of one table stay together, one row a line
+            row = line[1:].strip()
+            if para or not in_table:
+                flush()
+                blocks.append(Block(row, 0, ((0, page + 1),)))
+            else:
+                last = blocks[-1]
+                blocks[-1] = Block(f"{last.text}\n{row}", 0, last.page_starts)
+            in_table = True
+            continue
+        in_table = False
         new_page = bool(starts) and starts[-1][1] != page + 1
         if para and (_BULLET.match(line) or (new_page and para[-1].endswith(_SENTENCE_END))):
             flush()
@@ -189,19 +248,26 @@ def _blocks(pages: list[list[str]], outline: dict[int, list[tuple[int, str]]]) -
     return blocks
 
 
-def read(data: bytes) -> ReadDocument:
-    """Read a PDF; refuse one that is encrypted, damaged or has no text layer."""
+def read(data: bytes, ocr: dict[str, str] | None = None) -> ReadDocument:
+    """Read a PDF; refuse one that is encrypted, damaged or has no text at all.
+
+    Scanned pages (an image, no text layer) read as their text in `ocr` ({"7": text});
+    those not in it are listed in `ocr_pages` (ingest/ocr_pages.py reads them)."""
     pdf = _open(data)
     try:
         meta = _meta(pdf)
-        raw = _page_lines(pdf)
+        raw, scans = _page_lines(pdf, ocr)
         if not any(any(ln for ln in lines) for lines in raw):
+            if scans:
+                return ReadDocument("", (), meta_found=meta, page_count=len(raw),
+                                    ocr_pages=tuple(scans))  # fmt: skip
             raise CorpusError("ingen tekst – er det en scannet PDF?")
         outline = _outline(pdf)
         pages = _drop_furniture(raw)
         vocab = _vocabulary(pages)
         pages = [[tidy(_unhyphenate(ln, vocab)) for ln in lines] for lines in pages]
         pages = [[ln for ln in lines if ln] for lines in pages]
-        return assemble(_blocks(pages, outline), meta, page_count=len(raw))
+        read = assemble(_blocks(pages, outline), meta, page_count=len(raw))
+        return replace(read, ocr_pages=tuple(scans))
     finally:
         pdf.close()

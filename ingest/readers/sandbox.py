@@ -43,15 +43,18 @@ class Parsed:
     peak_rss_bytes: int
 
 
-def read_file(path: str, fmt: str, max_bytes: int) -> dict[str, Any]:
-    """In the child: read the file, parse it with its format's reader, return JSON data."""
+def read_file(
+    path: str, fmt: str, max_bytes: int, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """In the child: read the file, parse it with its format's reader, return JSON data.
+    `extra` are keyword arguments of the reader (the PDF reader's `ocr` texts)."""
     from ingest.readers import READERS
 
     with open(path, "rb") as handle:
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise CorpusError(f"filen er over grænsen på {max_bytes // 10**6} MB")
-    document = READERS[fmt].read(data)
+    document = READERS[fmt].read(data, **(extra or {}))
     return {
         "document": asdict(document),
         "sha256": hashlib.sha256(data).hexdigest(),
@@ -84,6 +87,7 @@ def _document(raw: dict[str, Any]) -> ReadDocument:
         meta_found=FoundMeta(**raw["meta_found"]),
         page_count=raw["page_count"],
         first_heading=raw["first_heading"],
+        ocr_pages=tuple(int(p) for p in raw.get("ocr_pages", ())),
     )
 
 
@@ -154,9 +158,11 @@ def run_isolated(
     return answer["ok"]
 
 
-def parse_isolated(path: Path, fmt: str, max_bytes: int) -> Parsed:
+def parse_isolated(
+    path: Path, fmt: str, max_bytes: int, extra: dict[str, Any] | None = None
+) -> Parsed:
     """Parse `path` as `fmt` in a child process (limits: TIMEOUT_SECONDS, MEMORY_BYTES)."""
-    raw = run_isolated(read_file, os.fspath(path), fmt, max_bytes)
+    raw = run_isolated(read_file, os.fspath(path), fmt, max_bytes, extra)
     try:
         return Parsed(_document(raw["document"]), str(raw["sha256"]), int(raw["peak"]))
     except (KeyError, TypeError, ValueError) as exc:

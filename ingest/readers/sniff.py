@@ -19,6 +19,8 @@ SUFFIXES = {
     ".md": "md",
     ".pdf": "pdf",
     ".docx": "docx",
+    ".pptx": "pptx",
+    ".odt": "odt",
     ".html": "html",
     ".htm": "html",
 }
@@ -27,11 +29,21 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Compound File: .doc, .xls, encrypt
 _HTML = re.compile(
     rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S
 )
-_NAMES = {"pdf": "en PDF", "docx": "et Word-dokument", "html": "en HTML-side", "txt": "tekst"}
+_NAMES = {
+    "pdf": "en PDF",
+    "docx": "et Word-dokument",
+    "pptx": "en PowerPoint-præsentation",
+    "odt": "et OpenDocument-tekstdokument",
+    "html": "en HTML-side",
+    "txt": "tekst",
+}
+#: Formats recognized by their bytes alone: read as what they are, whatever the name.
+BINARY = frozenset({"pdf", "docx", "pptx", "odt"})
+_ODT_MIME = b"mimetypeapplication/vnd.oasis.opendocument.text"
 
 
 def content_format(data: bytes) -> str:
-    """'pdf', 'docx', 'zip', 'ole', 'html' or 'text', from the bytes alone."""
+    """'pdf', 'docx', 'pptx', 'odt', 'zip', 'ole', 'html' or 'text', from the bytes alone."""
     head = data[:1024]
     if b"%PDF-" in head:  # the header may follow a little junk, as PDF readers allow
         return "pdf"
@@ -39,6 +51,10 @@ def content_format(data: bytes) -> str:
         central = data[-65536:] + data[:65536]
         if b"word/document.xml" in central and b"[Content_Types].xml" in central:
             return "docx"
+        if b"ppt/presentation.xml" in central and b"[Content_Types].xml" in central:
+            return "pptx"
+        if _ODT_MIME in data[:200]:  # ODF stores its mimetype first, uncompressed
+            return "odt"
         return "zip"
     if data.startswith(_OLE):
         return "ole"
@@ -53,7 +69,7 @@ def detect(data: bytes, suffix: str) -> str:
     if named is None:
         raise CorpusError(f"filtypen {suffix or '(ingen)'} understøttes ikke")
     found = content_format(data)
-    if found in {"pdf", "docx"}:
+    if found in BINARY:
         return found  # binary formats are what their bytes say, whatever the name
     if found == "ole":
         raise CorpusError(
@@ -62,7 +78,7 @@ def detect(data: bytes, suffix: str) -> str:
         )
     if found == "zip":
         raise CorpusError("filen er et zip-arkiv, ikke et dokument casechat kan læse")
-    if named in {"pdf", "docx"}:
+    if named in BINARY:
         looks = _NAMES["html" if found == "html" else "txt"]
         raise CorpusError(
             f"filen hedder {suffix}, men er ikke {_NAMES[named]} (den ligner {looks}); "
