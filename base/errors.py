@@ -49,5 +49,7 @@ class AccessError(CasechatError):
 
 class BusyError(CasechatError):
     """The search pool is full: try again shortly (HTTP 429 with Retry-After)."""
+
+
 class WebError(CasechatError):
     """A web page could not be fetched safely (address refused, too large, an error reply)."""
