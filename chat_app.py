@@ -28,7 +28,7 @@ from rich.console import Console  # noqa: E402
 from base.errors import CasechatError  # noqa: E402
 from base.settings import Settings  # noqa: E402
 from casechat.answer import DEFAULT_K, MAX_K, Responder  # noqa: E402
-from casechat.answer_link import from_params  # noqa: E402
+from casechat.answer_link import from_request  # noqa: E402
 from casechat.card_tools import CARD_JS, SIMILAR_BOX, SIMILAR_BUTTON  # noqa: E402
 from casechat.card_tools import CSS as CARD_CSS  # noqa: E402
 from casechat.cards import citation_label  # noqa: E402
@@ -53,7 +53,7 @@ from casechat.library_tab import library_tab  # noqa: E402
 from casechat.live_index import FixedIndex, LiveIndex, SearcherSource  # noqa: E402
 from casechat.progress import run_build  # noqa: E402
 from casechat.server import Extras  # noqa: E402
-from casechat.similar import similar_answer  # noqa: E402
+from casechat.similar import similar_turn  # noqa: E402
 from index.encoder import Embedder, load_embedder  # noqa: E402
 from index.search import Searcher, open_searcher  # noqa: E402
 
@@ -122,26 +122,16 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
 
     def similar(chunk_id, history, k, munis, docs, previous, turns):
         """»Find lignende passager« on a card: a new turn (casechat/similar.py)."""
-        asked, answer = similar_answer(responder.source, chunk_id, k, munis, docs)
-        history = [
-            *(history or []),
-            {"role": "user", "content": render_question(asked)},
-            {"role": "assistant", "content": answer.html},
-        ]
+        history, answer = similar_turn(responder.source, chunk_id, history, k, munis, docs)
         return "", history, previous, *shown(answer), turns
 
     def from_link(history, k, munis, docs, previous, turns, request: gr.Request):
         """A page opened as `/?q=…` (casechat/answer_link.py): that question, asked."""
-        params = request.query_params if request else None
-        keys = ("q", "kommune", "dokument", "k")
-        found = {key: params.getlist(key) for key in keys} if params is not None else {}
-        linked = from_params(found, responder.municipalities, responder.documents)
+        linked = from_request(request, responder.municipalities, responder.documents)
         if linked is None:
             return tuple([gr.skip()] * 9)
-        k = linked.k or k
-        munis, docs = linked.municipalities, linked.documents
-        shown_turn = respond(linked.question, history, k, munis, docs, previous, turns)
-        return (*shown_turn, k, munis, docs)
+        k, munis, docs = linked.k or k, linked.municipalities, linked.documents
+        return (*respond(linked.question, history, k, munis, docs, previous, turns), k, munis, docs)
 
     def export_conversation(turns):
         """The session's conversation as .docx and .md files to download."""

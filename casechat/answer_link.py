@@ -61,6 +61,17 @@ def from_params(
     )
 
 
+def from_request(
+    request: object, known_munis: Iterable[str], known_docs: Iterable[str]
+) -> LinkedQuestion | None:
+    """The question the address of a page load asks (a gr.Request), or None."""
+    params = getattr(request, "query_params", None)
+    if params is None:
+        return None
+    keys = (QUESTION, MUNICIPALITY, DOCUMENT, COUNT)
+    return from_params({key: params.getlist(key) for key in keys}, known_munis, known_docs)
+
+
 def render_link_button(link: str) -> str:
     """»Kopiér link« for an answer: the link is shown too, so it can be copied by hand."""
     return (

@@ -18,7 +18,7 @@ import numpy as np
 from base.errors import QueryError
 from casechat.answer import DEFAULT_K, MAX_K, Answer
 from casechat.cards import card_title, render_card
-from casechat.chat_view import render_footer, render_message
+from casechat.chat_view import render_footer, render_message, render_question
 from casechat.html_text import escape
 from casechat.live_index import SearcherSource
 from index.search import Hit, Searcher
@@ -102,6 +102,23 @@ def similar_answer(
         f"{cards}{footer}</div>"
     )
     return asked, Answer(html, hits=found.hits, seconds=seconds)
+
+
+def similar_turn(
+    source: SearcherSource,
+    chunk_id: object,
+    history: list | None,
+    k: object = DEFAULT_K,
+    municipalities: Iterable[str] | None = None,
+    documents: Iterable[str] | None = None,
+) -> tuple[list, Answer]:
+    """The chat's history with the »Find lignende passager« turn added, and its answer."""
+    asked, answer = similar_answer(source, chunk_id, k, municipalities, documents)
+    turn = [
+        {"role": "user", "content": render_question(asked)},
+        {"role": "assistant", "content": answer.html},
+    ]
+    return [*(history or []), *turn], answer
 
 
 def _count(k: object) -> int:
