@@ -62,7 +62,8 @@ CSS = """
   padding: .1em .55em; cursor: pointer; text-decoration: none; line-height: 1.6; }
 .cc-tool:focus-visible, .cc-card a:focus-visible, .cc-vote button:focus-visible {
   outline: 3px solid #1d4ed8; outline-offset: 2px; }
-.cc-in-context { flex-basis: 100%; order: 9; }
+.cc-in-context { order: 9; }
+.cc-in-context[open] { flex-basis: 100%; }
 .cc-in-context > summary { display: inline-block; list-style: none; }
 .cc-in-context > summary::-webkit-details-marker { display: none; }
 .cc-in-context[open] > summary::after { content: " (skjul)"; }

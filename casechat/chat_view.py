@@ -64,7 +64,8 @@ def render_context(document: Document, chunk: Chunk, window: int = CONTEXT_CHARS
     link = escape(original_link(chunk, document))
     return (
         '<div class="cc-context">'
-        f'<div class="cc-context-head"><b>{escape(document.meta.title)}</b>{escape(where)}'
+        f'<div class="cc-context-head"><strong>{escape(document.meta.title)}</strong>'
+        f"{escape(where)}"
         '<br><span class="cc-context-meta">Kilde: '
         f'<a class="cc-source" href="{link}" target="_blank" rel="noopener">'
         f"{escape(chunk.source)}</a>, {place} {chunk.start}–{chunk.end}"

@@ -58,7 +58,7 @@ def render_document(document: Document, passages: Counter[str]) -> str:
         bits.append(f"{count} passage" + ("" if count == 1 else "r"))
         depth = ' class="cc-sub"' if len(parts) > 1 else ""
         items.append(
-            f"<li{depth}>{escape(parts[-1])} "
+            f"<li{depth}>{escape(parts[-1].strip() or 'Tekst før første overskrift')} "
             f'<span class="cc-outline-meta">({escape(", ".join(bits))})</span></li>'
         )
     outline = (
