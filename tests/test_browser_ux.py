@@ -16,8 +16,9 @@ from urllib.parse import urlencode
 import pytest
 from library_app import EDITOR, PASSWORD, LibraryApp, start_library_app
 from test_browser import ARGS, ARTIFACTS, CHROMIUM
+from test_chat_app import RunningApp, start_app
 
-from base.settings import ROOT
+from base.settings import DEFAULT_MODEL, ROOT
 
 AXE = ROOT / "data" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 LAPTOP = {"width": 1366, "height": 768}
@@ -253,7 +254,7 @@ def test_axe_finds_no_serious_violations(browser, app: LibraryApp) -> None:
     views["kontekst"] = run_axe(page)
     open_library(page, logged_in=True)
     source = app.live.current().documents()[0].source
-    page.locator("#dok-liste").get_by_text(source, exact=True).first.click()
+    page.locator("#dok-liste [role=gridcell]", has_text=source).first.click()
     page.locator("#dok-oversigt .cc-doc").wait_for()
     views["Dokumenter, logget ind, med dokumentside"] = run_axe(page)
     page.context.close()
@@ -296,4 +297,29 @@ def test_keyboard_only(browser, app: LibraryApp) -> None:
     tab_to(page, "e.id === 'eksport'", limit=200)
     page.keyboard.press("Enter")
     page.locator("#eksport-filer").get_by_text(".docx").first.wait_for()
+    page.context.close()
+
+
+@pytest.fixture(scope="module")
+def real_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    running = start_app(tmp_path_factory.mktemp("browser-ux-real"), model=DEFAULT_MODEL)
+    yield running
+    running.demo.close()
+
+
+@pytest.mark.slow
+def test_real_answer_fits_a_laptop_screen(browser, real_app: RunningApp) -> None:
+    """The issue's case with the real model: a KL-report card whose title wraps; the short
+    answer and two card headers must be inside the conversation's first screen."""
+    page = new_page(browser, real_app, LAPTOP)
+    answer = ask(page, QUESTION)
+    shown = page.locator("#samtale").bounding_box()
+    bottom = min(shown["y"] + shown["height"], LAPTOP["height"])
+    parts = [answer.locator(".cc-head").nth(0), answer.locator(".cc-head").nth(1)]
+    if answer.locator(".cc-short").count():
+        parts.append(answer.locator(".cc-short"))
+    for part in parts:
+        box = part.bounding_box()
+        assert box["y"] >= shown["y"] and box["y"] + box["height"] <= bottom, part
+    shot(page, "ux-real-answer-laptop")
     page.context.close()
