@@ -51,15 +51,28 @@ def chain_js(*scripts: str) -> str:
     return f"() => {{ {calls} }}"
 
 
-#: Gradio writes a few English accessible names that its i18n does not cover (the
-#: upload box); they are replaced as they appear, so the name is the Danish text shown.
+#: Gradio writes a few English texts that its i18n does not cover (the upload box's
+#: accessible name, the titles and close button of its notices); they are replaced as
+#: they appear.
 A11Y_JS = r"""() => {
+  const TOAST = {Info: 'Besked', Warning: 'Advarsel', Error: 'Fejl', Success: 'Færdig'};
   const fix = () => {
     document.querySelectorAll('button.upload-container[aria-label]').forEach((b) => {
       b.removeAttribute('aria-label');
     });
     document.querySelectorAll('input[type=file][aria-label="File upload"]').forEach((i) => {
       i.setAttribute('aria-label', 'Vælg filer');
+    });
+    // Gradio's notices (gr.Info/gr.Warning) have fixed English titles and a "Close" button.
+    document.querySelectorAll('.toast-title').forEach((title) => {
+      const walker = document.createTreeWalker(title, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.data.trim();
+        if (TOAST[text]) node.data = node.data.replace(text, TOAST[text]);
+      }
+    });
+    document.querySelectorAll('[data-testid="toast-close"][aria-label="Close"]').forEach((b) => {
+      b.setAttribute('aria-label', 'Luk beskeden');
     });
   };
   new MutationObserver(fix).observe(document.body, {childList: true, subtree: true});
