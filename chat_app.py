@@ -343,8 +343,9 @@ def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: boo
 def _log_to_terminal() -> None:
     """Answer times and unexpected errors of the chat go to stderr; other libraries stay quiet."""
     logger = logging.getLogger("casechat")
-    if not logger.handlers:
+    if not any(h.get_name() == "casechat-terminal" for h in logger.handlers):
         handler = logging.StreamHandler()
+        handler.set_name("casechat-terminal")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)

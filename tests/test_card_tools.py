@@ -82,11 +82,18 @@ def test_document_page_shows_metadata_and_outline(searcher) -> None:
 
 @pytest.fixture
 def casechat_logger():
-    logger = logging.getLogger("casechat")
-    saved = (list(logger.handlers), logger.propagate, logger.level)
-    logger.handlers.clear()
-    yield logger
-    logger.handlers[:], logger.propagate, logger.level = saved[0], saved[1], saved[2]
+    """The chat's loggers as at the start of `casechat chat` (other tests may have changed
+    them: handlers added, a logger disabled by a logging configuration), restored after."""
+    loggers = [logging.getLogger("casechat"), logging.getLogger("casechat.chat")]
+    saved = [(list(g.handlers), g.propagate, g.level, g.disabled) for g in loggers]
+    for logger in loggers:
+        logger.handlers.clear()
+        logger.disabled = False
+    loggers[1].setLevel(logging.NOTSET)
+    yield loggers[0]
+    for logger, (handlers, propagate, level, disabled) in zip(loggers, saved, strict=True):
+        logger.handlers[:] = handlers
+        logger.propagate, logger.level, logger.disabled = propagate, level, disabled
 
 
 def test_one_log_line_per_answer(searcher, capfd, casechat_logger) -> None:
