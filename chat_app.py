@@ -122,8 +122,8 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
 
     def similar(chunk_id, history, k, munis, docs, previous, turns):
         """»Find lignende passager« on a card: a new turn (casechat/similar.py)."""
-        history, answer = similar_turn(responder.source, chunk_id, history, k, munis, docs)
-        return "", history, previous, *shown(answer), turns
+        history, answer, kept = similar_turn(responder.source, chunk_id, history, k, munis, docs)
+        return "", history, previous, *shown(answer), [*(turns or []), kept]
 
     def from_link(history, k, munis, docs, previous, turns, request: gr.Request):
         """A page opened as `/?q=…` (casechat/answer_link.py): that question, asked."""

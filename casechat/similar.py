@@ -19,6 +19,7 @@ from base.errors import QueryError
 from casechat.answer import DEFAULT_K, MAX_K, Answer
 from casechat.cards import card_title, render_card
 from casechat.chat_view import render_footer, render_message, render_question
+from casechat.export import Turn, citations_of
 from casechat.html_text import escape
 from casechat.live_index import SearcherSource
 from index.search import Hit, Searcher
@@ -111,14 +112,17 @@ def similar_turn(
     k: object = DEFAULT_K,
     municipalities: Iterable[str] | None = None,
     documents: Iterable[str] | None = None,
-) -> tuple[list, Answer]:
-    """The chat's history with the »Find lignende passager« turn added, and its answer."""
+) -> tuple[list, Answer, Turn]:
+    """The chat's history with the »Find lignende passager« turn added, its answer, and the
+    turn as »Eksportér« keeps it (casechat/export.py)."""
     asked, answer = similar_answer(source, chunk_id, k, municipalities, documents)
     turn = [
         {"role": "user", "content": render_question(asked)},
         {"role": "assistant", "content": answer.html},
     ]
-    return [*(history or []), *turn], answer
+    notice = "Passager fra andre dokumenter, der ligner passagen mest i betydning."
+    kept = Turn(asked, notice=notice, citations=citations_of(answer.hits))
+    return [*(history or []), *turn], answer, kept
 
 
 def _count(k: object) -> int:

@@ -14,7 +14,8 @@ import chat_app
 from casechat.answer import Responder
 from casechat.answer_link import answer_link, from_params
 from casechat.document_page import render_document
-from casechat.similar import similar_answer, similar_passages
+from casechat.export import to_markdown
+from casechat.similar import similar_answer, similar_passages, similar_turn
 
 
 def test_every_card_carries_its_context_and_tools(searcher) -> None:
@@ -46,6 +47,18 @@ def test_similar_passages_leave_out_their_own_document(searcher) -> None:
         if searcher.chunk(int(i)).source != origin.source
     ]
     assert found.hits[0].chunk.chunk_id == max(others)[1]
+
+
+def test_similar_turn_is_a_new_turn_and_is_exported(searcher) -> None:
+    origin = next(iter(searcher.snapshot.chunks.values()))
+    source = Responder(searcher).source
+    history, answer, kept = similar_turn(source, str(origin.chunk_id), [{"role": "user"}], 3)
+    assert len(history) == 3 and history[1]["content"].startswith('<div class="cc-question">')
+    assert answer.hits and len(kept.citations) == len(answer.hits)
+    assert all(c.source != origin.source for c in kept.citations)
+    assert kept.citations[0].text == answer.hits[0].chunk.text
+    markdown = to_markdown([kept])
+    assert "Find lignende passager" in markdown and kept.citations[0].source in markdown
 
 
 def test_similar_answer_with_a_stale_id_is_a_danish_message(searcher) -> None:
