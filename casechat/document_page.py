@@ -74,6 +74,16 @@ def document_page(
 ) -> None:
     """The overview below the document list (call inside the Dokumenter tab)."""
     chosen = gr.State(None)
+
+    def titles():
+        return [(title, source) for source, title in responder.documents.items()]
+
+    picker = gr.Dropdown(
+        label="Åbn et dokument",
+        info="Eller klik på dokumentet i listen.",
+        choices=titles(),
+        elem_id="dok-vaelg",
+    )
     with gr.Column(visible=False, elem_id="dok-side") as page:
         overview = gr.HTML("", elem_id="dok-oversigt")
         with gr.Row():
@@ -84,7 +94,9 @@ def document_page(
 
     def open_document(event: gr.SelectData):
         row = event.row_value or []
-        source = str(row[SOURCE_COLUMN]) if len(row) > SOURCE_COLUMN else ""
+        return open_source(str(row[SOURCE_COLUMN]) if len(row) > SOURCE_COLUMN else "")
+
+    def open_source(source):
         searcher = responder.source.current()
         document = searcher.document(source) if source else None
         if document is None:
@@ -103,9 +115,13 @@ def document_page(
             return gr.skip(), gr.skip()
         return gr.Dropdown(value=[source]), gr.Tabs(selected="chat")
 
-    table.select(open_document, None, [chosen, overview, page], **PRIVATE).then(
+    shown = [chosen, overview, page]
+    table.select(open_document, None, shown, **PRIVATE).then(
         None, js="() => document.querySelector('#dok-side')?.scrollIntoView()", **PRIVATE
     )
+    # the keyboard's way in (a row of the list cannot be opened with Enter)
+    picker.input(open_source, picker, shown, **PRIVATE)
+    picker.focus(lambda: gr.Dropdown(choices=titles()), None, picker, **PRIVATE)
     ask_here.click(ask_in, chosen, [docs, tabs], **PRIVATE).then(
         None,
         js="() => setTimeout(() => document.querySelector('#spoergsmaal textarea')?.focus(), 200)",

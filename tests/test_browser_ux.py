@@ -304,6 +304,20 @@ def test_keyboard_only(browser, app: LibraryApp) -> None:
     tab_to(page, "e.id === 'eksport'", limit=200)
     page.keyboard.press("Enter")
     page.locator("#eksport-filer").get_by_text(".docx").first.wait_for()
+    # the document page: to the tab, into its list of documents, open one, ask in it
+    tab_to(page, "e.getAttribute('role') === 'tab' && e.textContent.includes('Dokumenter')", 200)
+    page.keyboard.press("Enter")
+    page.locator("#dok-vaelg").wait_for()
+    tab_to(page, "e.closest('#dok-vaelg')", limit=60)
+    title = app.live.current().documents()[0].meta.title
+    page.keyboard.type(title[:12])
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.locator("#dok-oversigt .cc-doc").wait_for()
+    tab_to(page, "e.id === 'dok-spoerg'", limit=60)
+    page.keyboard.press("Enter")
+    page.locator("#spoergsmaal textarea").wait_for(state="visible")  # back in the chat
+    assert title in page.locator("#dokumenter").inner_text()  # with the document's filter
     page.context.close()
 
 
