@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: chat install model index test testdocs lint bench clean nginx ocr
+.PHONY: chat install model index test testdocs lint bench clean nginx ocr axe
 
 chat: install model ocr  ## install, prepare the model, build the index if missing, start the chat
 	$(BIN)/casechat chat
@@ -48,7 +48,14 @@ nginx:  ## Debian's nginx for the reverse-proxy test (tests/test_reverse_proxy.p
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
 	  else echo "The reverse-proxy test needs nginx: sudo apt-get install -y nginx-light"; fi; }
 
-test: install chromium nginx testdocs ocr lint  ## every test: fast, slow (real model) and browser
+# axe-core (npm) for the accessibility test, tests/test_browser_ux.py; without npm it skips.
+AXE := data/axe/node_modules/axe-core/axe.min.js
+axe:  ## axe-core for the accessibility browser test (once)
+	@test -f $(AXE) || { command -v npm >/dev/null && \
+	  npm install --silent --no-audit --no-fund --prefix data/axe axe-core@4 >/dev/null || \
+	  echo "axe: npm is missing (apt-get install npm); the accessibility test skips"; }
+
+test: install chromium nginx testdocs ocr axe lint  ## every test: fast, slow (real model) and browser
 	$(BIN)/pytest
 
 # Real documents nobody here wrote, for tests/test_real_documents.py: Debian's Danish

@@ -29,6 +29,9 @@ from base.errors import CasechatError  # noqa: E402
 from base.settings import ServerSettings, Settings  # noqa: E402
 from casechat import startup  # noqa: E402
 from casechat.answer import DEFAULT_K, MAX_K, Responder  # noqa: E402
+from casechat.answer_link import from_request  # noqa: E402
+from casechat.card_tools import CARD_JS, SIMILAR_BOX, SIMILAR_BUTTON  # noqa: E402
+from casechat.card_tools import CSS as CARD_CSS  # noqa: E402
 from casechat.cards import citation_label  # noqa: E402
 from casechat.chat_view import (  # noqa: E402
     CONTEXT_EMPTY,
@@ -42,14 +45,17 @@ from casechat.chat_view import (  # noqa: E402
     render_context,
     render_question,
 )
+from casechat.document_page import CSS as DOCUMENT_CSS  # noqa: E402
 from casechat.export import export_files, turn_from  # noqa: E402
 from casechat.feedback_view import page_js  # noqa: E402
+from casechat.layout import A11Y_JS, CHAT_HEIGHT, LAYOUT_CSS, chain_js  # noqa: E402
 from casechat.library_tab import CSS as LIBRARY_CSS  # noqa: E402
 from casechat.library_tab import library_tab  # noqa: E402
 from casechat.live_index import FixedIndex, LiveIndex, SearcherSource  # noqa: E402
 from casechat.ops import configure_logging  # noqa: E402
 from casechat.security import trust_proxies  # noqa: E402
 from casechat.server import Extras  # noqa: E402
+from casechat.similar import similar_turn  # noqa: E402
 from index.encoder import Embedder  # noqa: E402
 from index.search import Searcher  # noqa: E402
 
@@ -74,21 +80,37 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
         source = FixedIndex(source)
     responder = Responder(source)
 
+    def shown(answer):
+        """The picker and context panel after an answer."""
+        choices = [
+            (citation_label(n, h), str(h.chunk.chunk_id))
+            for n, h in enumerate(answer.hits, start=1)
+        ]
+        picker = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
+        return picker, CONTEXT_EMPTY if choices else CONTEXT_MISSING
+
     def respond(question, history, k, munis, docs, previous, turns):
         history = list(history or [])
         answer = responder.answer(question, k, munis, docs, previous)
         if question and question.strip():  # no empty bubble for an empty question
             history.append({"role": "user", "content": render_question(question)})
         history.append({"role": "assistant", "content": answer.html})
-        choices = [
-            (citation_label(n, h), str(h.chunk.chunk_id))
-            for n, h in enumerate(answer.hits, start=1)
-        ]
-        picker = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
-        context = CONTEXT_EMPTY if choices else CONTEXT_MISSING
         if answer.result is not None:  # kept as data for "Eksportér"
             turns = [*(turns or []), turn_from(question, answer.result)]
-        return "", history, answer.searched or previous, picker, context, turns
+        return "", history, answer.searched or previous, *shown(answer), turns
+
+    def similar(chunk_id, history, k, munis, docs, previous, turns):
+        """»Find lignende passager« on a card: a new turn (casechat/similar.py)."""
+        history, answer, kept = similar_turn(responder.source, chunk_id, history, k, munis, docs)
+        return "", history, previous, *shown(answer), [*(turns or []), kept]
+
+    def from_link(history, k, munis, docs, previous, turns, request: gr.Request):
+        """A page opened as `/?q=…` (casechat/answer_link.py): that question, asked."""
+        linked = from_request(request, responder.municipalities, responder.documents)
+        if linked is None:
+            return tuple([gr.skip()] * 9)
+        k, munis, docs = linked.k or k, linked.municipalities, linked.documents
+        return (*respond(linked.question, history, k, munis, docs, previous, turns), k, munis, docs)
 
     def export_conversation(turns):
         """The session's conversation as .docx and .md files to download."""
@@ -132,11 +154,14 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
         title="Casechat – spørg casene", analytics_enabled=False, delete_cache=(3600, 3600)
     ) as demo:
         gr.Markdown(
-            "## Spørg casene om digital ledelse i kommunerne\n"
+            "# Spørg casene om digital ledelse i kommunerne\n"
             "Svarene er uddrag af casene med kildehenvisning – chatten skriver ikke selv tekst. "
             "Hvert spørgsmål besvares for sig; korte opfølgninger som »og i Odense?« bygger "
-            "videre på det forrige spørgsmål."
+            "videre på det forrige spørgsmål.",
+            elem_id="kopi",
         )
+        tabs = gr.Tabs(elem_id="faner")
+        tabs.__enter__()
         # Two tabs: the chat, then the document library; the chat's tab closes below.
         chat_tab = contextlib.ExitStack()
         chat_tab.enter_context(gr.Tab("Chat", id="chat", elem_id="fane-chat"))
@@ -146,7 +171,7 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
             with gr.Column(scale=3):
                 chat = gr.Chatbot(
                     label="Samtale",
-                    height=600,
+                    height=CHAT_HEIGHT,
                     autoscroll=False,  # SCROLL_TO_QUESTION_JS shows the start of each answer
                     render_markdown=False,
                     sanitize_html=True,
@@ -177,7 +202,10 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
                     )
                     show = gr.Button("Vis i kontekst", scale=1, elem_id="vis-kontekst")
                 context = gr.HTML(CONTEXT_MISSING, elem_id="kontekst")
-            with gr.Column(scale=1, min_width=260):
+            with (
+                gr.Column(scale=1, min_width=260),
+                gr.Accordion("Filtre og værktøjer", open=True, elem_id="sidepanel"),
+            ):
                 k = gr.Slider(
                     1, MAX_K, value=DEFAULT_K, step=1, label="Antal passager", elem_id="antal"
                 )
@@ -211,8 +239,12 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
         library_settings = getattr(source, "settings", None)  # a LiveIndex: the library
         if library_settings is not None:
             with gr.Tab("Dokumenter", id="dokumenter", elem_id="fane-dokumenter"):
-                demo.casechat_builder = library_tab(library_settings, responder, munis, docs)
+                demo.casechat_builder = library_tab(library_settings, responder, munis, docs, tabs)
             demo.casechat_upload_limit = library_settings.max_upload_bytes
+        tabs.__exit__(None, None, None)
+        # »Find lignende passager« on a card fills this hidden box and presses its button.
+        similar_box = gr.Textbox(elem_id=SIMILAR_BOX, elem_classes="cc-hidden-tool")
+        similar_button = gr.Button(elem_id=SIMILAR_BUTTON, elem_classes="cc-hidden-tool")
         inputs = [box, chat, k, munis, docs, previous, turns]
         outputs = [box, chat, previous, picker, context, turns]
         private = {"api_visibility": "private"}
@@ -224,6 +256,15 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
 
         on_ask(box.submit)
         on_ask(send.click)
+        similar_in = [similar_box, chat, k, munis, docs, previous, turns]
+        similar_out = [similar_box, chat, previous, picker, context, turns]
+        similar_button.click(similar, similar_in, similar_out, **private).then(
+            None, js=SCROLL_TO_QUESTION_JS, **private
+        )
+        linked_in = [chat, k, munis, docs, previous, turns]
+        demo.load(from_link, linked_in, [*outputs, k, munis, docs], **private).then(
+            None, js=SCROLL_TO_QUESTION_JS, **private
+        )
         for button, question in zip(example_buttons, EXAMPLES, strict=True):
             on_ask(button.click(lambda q=question: q, None, box, queue=False, **private).then)
         show.click(show_context, picker, context, **private).then(
@@ -265,7 +306,7 @@ def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: boo
             inbrowser=False,
             quiet=True,
             theme=THEME,
-            css=CSS + LIBRARY_CSS,
+            css=CSS + LIBRARY_CSS + CARD_CSS + DOCUMENT_CSS + LAYOUT_CSS,
             max_file_size=getattr(demo, "casechat_upload_limit", None),
             footer_links=[],
             run_history=False,
@@ -273,7 +314,7 @@ def serve(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: boo
             mcp_server=False,
             pwa=False,
             enable_monitoring=False,
-            js=page_js(PAGE_JS),
+            js=page_js(chain_js(PAGE_JS, CARD_JS, A11Y_JS)),
             app_kwargs=extras.app_kwargs(host) if extras else None,
             root_path=extras.server.root_path or None if extras else None,
             i18n=gr.I18n(en=GRADIO_DANISH, da=GRADIO_DANISH),

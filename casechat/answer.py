@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from base.errors import CasechatError
+from casechat.answer_link import answer_link
 from casechat.cards import render_answer
 from casechat.chat_view import render_footer, render_message
 from casechat.followup import resolve
@@ -124,7 +125,8 @@ class Responder:
         notes = [cut_notice(result)] if result.cut else []
         if resolved.followup:
             notes.append("Opfattet som et opfølgende spørgsmål til det forrige.")
-        footer = render_footer(result.query, filters, seconds, " ".join(notes))
+        link = answer_link(resolved.question, munis, sources, k)
+        footer = render_footer(result.query, filters, seconds, " ".join(notes), link)
         if result.abstained or not result.hits:
             html = render_message(NO_PASSAGES, NO_PASSAGES_HINT, footer=footer)
             return Answer(html, result.query, [], seconds, timings=result.timings_ms, result=result)

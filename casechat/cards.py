@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from casechat.card_tools import render_tools
 from casechat.html_text import (
     case_label,
     danish_date,
@@ -97,6 +98,7 @@ def render_card(hit: Hit, number: int, terms: Iterable[str], fusion: Fusion | No
         "</div>"
         f"{_meta_line(chunk, document)}"
         f'<div class="cc-text">{_marked_text(hit, terms)}</div>'
+        f"{render_tools(chunk, document)}"
         "</div>"
     )
 

@@ -7,6 +7,8 @@ markup. The chat shows this HTML without Markdown.
 
 from __future__ import annotations
 
+from casechat.answer_link import render_link_button
+from casechat.gradio_danish import GRADIO_DANISH  # noqa: F401  (chat_app imports it here)
 from casechat.html_text import escape, original_link, pages_label
 from ingest.document import Chunk, Document
 
@@ -20,14 +22,18 @@ def render_message(text: str, hint: str = "", kind: str = "info", footer: str = 
     return f'<div class="cc-answer cc-{escape(kind)}"><p>{escape(text)}</p>{extra}{footer}</div>'
 
 
-def render_footer(searched: str, filters: list[str], seconds: float, note: str = "") -> str:
-    """What was searched (after cleaning / follow-up), with which filters, and how fast."""
+def render_footer(
+    searched: str, filters: list[str], seconds: float, note: str = "", link: str = ""
+) -> str:
+    """What was searched (after cleaning / follow-up), with which filters, and how fast;
+    with `link` (casechat/answer_link.py) also »Kopiér link«."""
     bits = [f"Søgt på »{escape(searched)}«"]
     if filters:
         bits.append("filtre: " + escape(", ".join(filters)))
     bits.append(f"søgetid {seconds * 1000:.0f} ms")
     notes = f'<p class="cc-note">{escape(note)}</p>' if note else ""
-    return f'{notes}<p class="cc-footer">{" · ".join(bits)}</p>'
+    share = render_link_button(link) if link else ""
+    return f'{notes}<p class="cc-footer">{" · ".join(bits)}</p>{share}'
 
 
 def render_question(question: str) -> str:
@@ -58,9 +64,11 @@ def render_context(document: Document, chunk: Chunk, window: int = CONTEXT_CHARS
     link = escape(original_link(chunk, document))
     return (
         '<div class="cc-context">'
-        f'<div class="cc-context-head"><b>{escape(document.meta.title)}</b>{escape(where)}'
-        f'<br><span class="cc-meta">Kilde: <a class="cc-source" href="{link}" target="_blank" '
-        f'rel="noopener">{escape(chunk.source)}</a>, {place} {chunk.start}–{chunk.end}'
+        f'<div class="cc-context-head"><strong>{escape(document.meta.title)}</strong>'
+        f"{escape(where)}"
+        '<br><span class="cc-context-meta">Kilde: '
+        f'<a class="cc-source" href="{link}" target="_blank" rel="noopener">'
+        f"{escape(chunk.source)}</a>, {place} {chunk.start}–{chunk.end}"
         "</span></div>"
         f'<div class="cc-context-text">{escape(before)}'
         f'<mark class="cc-passage">{escape(text[chunk.start : chunk.end])}</mark>'
@@ -111,18 +119,6 @@ CONTEXT_EMPTY = (
 CONTEXT_MISSING = (
     "<p class='cc-hint'>Stil først et spørgsmål; så kan du se kilderne i kontekst.</p>"
 )
-
-#: Gradio's own labels that appear in this app. Gradio ships no Danish, and it picks
-#: English for a Danish browser, so the English entries are overridden too.
-GRADIO_DANISH = {
-    "chatbot.clear": "Ryd samtalen",
-    "common.clear": "Ryd",
-    "common.remove": "Fjern",
-    "common.error": "Fejl",
-    "common.loading": "Indlæser",
-    "common.complete": "Færdig",
-    "common.progress": "Fremskridt",
-}
 
 #: On page load: tell browsers and screen readers the page is Danish.
 PAGE_JS = "() => { document.documentElement.lang = 'da'; }"

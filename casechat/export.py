@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from docx.shared import Pt
 
 from casechat.html_text import case_label, danish_date, pages_label
 from casechat.wording import NO_PASSAGES, notices
-from index.search import SearchResult
+from index.search import Hit, SearchResult
 
 TITLE = "Samtale fra casechat"
 FORMATS = ("md", "docx")
@@ -92,7 +93,13 @@ def turn_from(question: str, result: SearchResult | None, message: str = "") -> 
     short = tuple(
         f"{q.text.lstrip('-•*– ')} [{number.get(q.rank, q.rank)}]" for q in result.short_answer
     )
-    citations = tuple(
+    citations = citations_of(result.hits)
+    return Turn(question, result.query, result.verdict, notices(result), short, citations)
+
+
+def citations_of(hits: Iterable[Hit]) -> tuple[Citation, ...]:
+    """The cited passages of an answer, numbered as the chat shows them."""
+    return tuple(
         Citation(
             number=n,
             title=h.document.meta.title,
@@ -104,9 +111,8 @@ def turn_from(question: str, result: SearchResult | None, message: str = "") -> 
             chunk_id=h.chunk.chunk_id,
             text=h.chunk.text,
         )
-        for n, h in enumerate(result.hits, start=1)
+        for n, h in enumerate(hits, start=1)
     )
-    return Turn(question, result.query, result.verdict, notices(result), short, citations)
 
 
 def _lead(turn: Turn) -> list[str]:

@@ -67,11 +67,13 @@ FEEDBACK_JS = r"""() => {
     if (card.querySelector('.cc-vote')) return;
     const bar = document.createElement('div');
     bar.className = 'cc-vote';
+    bar.setAttribute('role', 'group');
+    bar.setAttribute('aria-label', 'Var passagen nyttig?');
     bar.innerHTML = '<span>Var passagen nyttig?</span>'
-      + '<button type="button" data-vote="up" aria-pressed="false" title="Ja, nyttig"'
-      + ' aria-label="Nyttig passage">👍 Ja</button>'
-      + '<button type="button" data-vote="down" aria-pressed="false" title="Nej, ikke nyttig"'
-      + ' aria-label="Ikke nyttig passage">👎 Nej</button>'
+      + '<button type="button" data-vote="up" aria-pressed="false" title="Ja, nyttig">'
+      + '<span aria-hidden="true">👍</span> Ja</button>'
+      + '<button type="button" data-vote="down" aria-pressed="false" title="Nej, ikke nyttig">'
+      + '<span aria-hidden="true">👎</span> Nej</button>'
       + '<span class="cc-vote-status" role="status"></span>';
     bar.addEventListener('click', (event) => {
       const button = event.target.closest('button[data-vote]');

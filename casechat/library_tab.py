@@ -17,6 +17,7 @@ import gradio as gr
 from base.errors import AccessError, CasechatError
 from base.settings import Settings
 from casechat.answer import Responder
+from casechat.document_page import document_page
 from casechat.editor_routes import LOGIN_JS, LOGOUT_JS
 from casechat.library import Library, form_meta
 from casechat.library.builder import Builder
@@ -33,7 +34,11 @@ __all__ = ["CSS", "library_tab"]
 
 
 def library_tab(
-    settings: Settings, responder: Responder, munis: gr.Dropdown, docs: gr.Dropdown
+    settings: Settings,
+    responder: Responder,
+    munis: gr.Dropdown,
+    docs: gr.Dropdown,
+    tabs: gr.Tabs | None = None,
 ) -> Builder:
     """The Dokumenter tab (call inside `with gr.Tab("Dokumenter")`); its Builder."""
     library = Library(settings).open()
@@ -60,6 +65,8 @@ def library_tab(
         max_height=420,
         column_widths=["24%", "18%", "11%", "8%", "6%", "5%", "6%", "9%", "13%"],
     )
+    if tabs is not None:  # a click on a row opens the document's page
+        document_page(responder, table, docs, tabs)
     login = gr.Textbox(visible=False, elem_id="csrf")  # the CSRF token of the editor session
     sessions = sessions_for(settings.library)
     staged = gr.State({})
@@ -205,7 +212,7 @@ def library_tab(
         editor_of(session, request)
         return store_meta(kept, key, t, m, d, k), message("Metadata er gemt for filen.")
 
-    @handler(5)
+    @handler(10)
     def on_add(key, t, m, d, k, replace_ok, kept, session, request: gr.Request):
         editor = editor_of(session, request)
         if not kept:
@@ -225,7 +232,8 @@ def library_tab(
             lines.append("Indekset opdateres i baggrunden; chatten svarer imens fra det nuværende.")
         box = message("\n".join(lines + problems), "warn" if problems else "ok")
         clear = gr.skip() if left else None
-        return left, clear, clear or "", progress(builder.state()), box
+        cleared = [gr.skip()] * 5 if left else [gr.Dropdown(choices=[], value=None), "", [], "", ""]
+        return left, clear, clear or "", progress(builder.state()), *cleared, box
 
     @handler(3)
     def on_remove_ask(source, session, request: gr.Request):
@@ -274,7 +282,7 @@ def library_tab(
     upload.upload(on_upload, [upload, login], [staged, upload_result, *form, notice], **PRIVATE)
     pick.input(on_pick, [pick, staged], [title, meta_munis, date, kind, notice], **PRIVATE)
     save_meta.click(on_save_meta, [*form, staged, login], [staged, notice], **PRIVATE)
-    added = [staged, upload, upload_result, status, notice]
+    added = [staged, upload, upload_result, status, *form, notice]
     add.click(on_add, [*form, replace, staged, login], added, **PRIVATE)
     asking = [pending_removal, confirm_row, notice]
     remove.click(on_remove_ask, [remove_pick, login], asking, **PRIVATE)

@@ -116,3 +116,5 @@ def configure_logging(server: ServerSettings) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger.handlers = [handler]
     logger.setLevel(logging.INFO)
+    # One line per answer: not again through a handler a library put on the root logger.
+    logger.propagate = False

@@ -132,7 +132,7 @@ def pick(page, elem_id: str, option: str) -> None:
     """Choose an option in one of the app's dropdowns, then close its list."""
     page.click(f"#{elem_id} input")
     page.locator('[role="option"]', has_text=option).first.click()
-    page.locator("h2").first.click()
+    page.locator("h1, h2").first.click()
 
 
 def shot(page, name: str) -> None:

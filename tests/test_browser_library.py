@@ -99,6 +99,10 @@ def test_upload_ask_remove_restore(page, app: LibraryApp, tmp_path) -> None:
     page.fill("#meta-dato textarea", "2025-04-01")
     page.click("#tilfoej")
     page.locator("#bibliotek-besked", has_text=f"Tilføjet: {PDF_NAME}").wait_for()
+    # the form is cleared after a successful add: no old file, no old metadata
+    assert page.input_value("#meta-titel textarea") == ""
+    assert page.input_value("#meta-dato textarea") == ""
+    assert "zylofon" not in page.locator("#upload").inner_text()
     page.locator("#bibliotek-status .lib-bar").wait_for(timeout=10_000)  # the progress bar
     page.screenshot(path=str(ARTIFACTS / "library-progress.png"), full_page=True)
     wait_built(page)
@@ -112,6 +116,7 @@ def test_upload_ask_remove_restore(page, app: LibraryApp, tmp_path) -> None:
 
     answer = ask(page, PDF_QUESTION)
     assert f"Kilde: {PDF_NAME}, s. 2" in answer  # the citation names the page
+    assert "Åbn PDF på s. 2" in answer  # and the card links to that page of the PDF
     choices = page.locator("#dokumenter input")
     choices.click()
     assert page.locator('[role="option"]', has_text="Zylofonrobotter").count() >= 1
