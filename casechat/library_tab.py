@@ -69,6 +69,10 @@ def library_tab(
         document_page(responder, table, docs, tabs)
     login = gr.Textbox(visible=False, elem_id="csrf")  # the CSRF token of the editor session
     sessions = sessions_for(settings.library)
+
+    def editor_of(csrf, request) -> str:
+        return sessions.check(token_of(request), csrf)
+
     staged = gr.State({})
     pending_removal = gr.State(None)
     seen = gr.State(None)
@@ -119,11 +123,8 @@ def library_tab(
                 restore_pick = gr.Dropdown(label="Papirkurven", choices=[], elem_id="gendan-valg")
                 restore = gr.Button("Gendan", elem_id="gendan")
             rebuild = gr.Button("Opdatér indekset", size="sm", elem_id="opdater")
-        web_section(library, builder, login, status, notice)  # casechat/library/web_tab.py
+        web_section(library, builder, login, status, notice, editor_of)  # library/web_tab.py
     timer = gr.Timer(1.5)
-
-    def editor_of(csrf, request) -> str:
-        return sessions.check(token_of(request), csrf)
 
     def listing(text: str) -> dict:
         searcher = responder.source.current()

@@ -8,13 +8,14 @@ or all pages added by address and re-indexes only those whose text changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import gradio as gr
 
 from base.errors import CasechatError
 from casechat.library import Library
 from casechat.library.builder import Builder
 from casechat.library.guard import handler
-from casechat.library.session import require_editor
 from casechat.library.views import message, progress
 from casechat.library.web import add_url, refresh, web_sources
 
@@ -22,8 +23,18 @@ PRIVATE = {"api_visibility": "private"}
 ALL = "__alle__"
 
 
-def web_section(library: Library, builder: Builder, login, status, notice) -> None:
-    """Lay out and wire the section (call inside the editors' column of the tab)."""
+def web_section(
+    library: Library,
+    builder: Builder,
+    login,
+    status,
+    notice,
+    editor_of: Callable[[str, gr.Request], str],
+) -> None:
+    """Lay out and wire the section (call inside the editors' column of the tab).
+
+    `editor_of(csrf, request)` names the logged-in editor from the session cookie and the
+    CSRF token (casechat/library/sessions.py), or raises AccessError."""
 
     def choices() -> list[tuple[str, str]]:
         pages = [(f"{url} ({name})", name) for name, url in web_sources(library).items()]
@@ -48,7 +59,7 @@ def web_section(library: Library, builder: Builder, login, status, notice) -> No
 
     @handler(4)
     def on_fetch(url, session, request: gr.Request):
-        editor = require_editor(library.editors, session, request)
+        editor = editor_of(session, request)
         if not (url or "").strip():
             raise CasechatError("Skriv adressen på siden, fx https://www.kl.dk/…")
         change = add_url(library, url, editor)
@@ -58,7 +69,7 @@ def web_section(library: Library, builder: Builder, login, status, notice) -> No
 
     @handler(2)
     def on_update(chosen, session, request: gr.Request):
-        editor = require_editor(library.editors, session, request)
+        editor = editor_of(session, request)
         if not chosen:
             raise CasechatError("Vælg den webside, der skal opdateres (eller »Alle websider«).")
         names = list(web_sources(library)) if chosen == ALL else [chosen]
