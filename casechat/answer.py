@@ -125,7 +125,7 @@ class Responder:
         notes = [cut_notice(result)] if result.cut else []
         if resolved.followup:
             notes.append("Opfattet som et opfølgende spørgsmål til det forrige.")
-        link = answer_link(resolved.question, munis, sources, k)
+        link = answer_link(result.query, munis, sources, k)  # as searched: no lone surrogates
         footer = render_footer(result.query, filters, seconds, " ".join(notes), link)
         if result.abstained or not result.hits:
             html = render_message(NO_PASSAGES, NO_PASSAGES_HINT, footer=footer)

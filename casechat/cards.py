@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from casechat.card_tools import render_tools
 from casechat.html_text import (
     case_label,
+    cited_source,
     danish_date,
     escape,
     highlight,
-    original_link,
     pages_label,
 )
 from index.fusion import Fusion, strength
@@ -54,11 +54,7 @@ def _meta_line(chunk: Chunk, document: Document) -> str:
     munis = ", ".join(chunk.municipalities or document.meta.municipalities) or "ikke angivet"
     parts.append(f"<span><b>Kommune:</b> {escape(munis)}</span>")
     parts.append(f"<span><b>Dato:</b> {escape(danish_date(document.meta.date))}</span>")
-    pages = pages_label(chunk)
-    source = escape(chunk.source) + (f", {pages}" if pages else "")
-    link = escape(original_link(chunk, document))
-    if document.meta.url:  # a web page added by its address: cite the address
-        source = link = escape(document.meta.url)
+    link, source = (escape(part) for part in cited_source(chunk, document))
     parts.append(
         f'<span><b>Kilde:</b> <a class="cc-source" href="{link}" target="_blank" '
         f'rel="noopener">{source}</a></span>'

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from casechat.answer_link import render_link_button
 from casechat.gradio_danish import GRADIO_DANISH  # noqa: F401  (chat_app imports it here)
-from casechat.html_text import escape, original_link, pages_label
+from casechat.html_text import cited_source, escape, pages_label
 from ingest.document import Chunk, Document
 
 #: Characters of surrounding document text shown on each side of a passage in context.
@@ -61,14 +61,15 @@ def render_context(document: Document, chunk: Chunk, window: int = CONTEXT_CHARS
     where = f" › {chunk.section}" if chunk.section else ""
     pages = pages_label(chunk)
     place = f"{pages}, tegn" if pages else "tegn"
-    link = escape(original_link(chunk, document))
+    link = escape(cited_source(chunk, document)[0])
+    name = escape(document.meta.url or chunk.source)
     return (
         '<div class="cc-context">'
         f'<div class="cc-context-head"><strong>{escape(document.meta.title)}</strong>'
         f"{escape(where)}"
         '<br><span class="cc-context-meta">Kilde: '
         f'<a class="cc-source" href="{link}" target="_blank" rel="noopener">'
-        f"{escape(chunk.source)}</a>, {place} {chunk.start}–{chunk.end}"
+        f"{name}</a>, {place} {chunk.start}–{chunk.end}"
         "</span></div>"
         f'<div class="cc-context-text">{escape(before)}'
         f'<mark class="cc-passage">{escape(text[chunk.start : chunk.end])}</mark>'

@@ -91,3 +91,12 @@ def original_link(chunk: Chunk, document: Document) -> str:
     """The address of the original file, opened at the passage's page where it has one."""
     page = f"#page={chunk.page_start}" if chunk.page_start and document.format == "pdf" else ""
     return f"/dokument/{document_id(document.source)}{page}"
+
+
+def cited_source(chunk: Chunk, document: Document) -> tuple[str, str]:
+    """The link and the name a citation shows: a web page added by its address is cited by
+    that address; any other document by its file (and pages), opened at the passage's page."""
+    if document.meta.url:
+        return document.meta.url, document.meta.url
+    pages = pages_label(chunk)
+    return original_link(chunk, document), chunk.source + (f", {pages}" if pages else "")

@@ -114,7 +114,7 @@ def test_card_of_a_web_page_cites_its_address(page, chat) -> None:
     open_chat(page, chat[0])
     answer = ask(page, "Hvornår blev Skolelinux grundlagt i Norge?", "web-card")
     card = _card(answer, chat[1])
-    assert card.locator(".cc-source").get_attribute("href") == chat[1]
+    assert card.locator(".cc-meta .cc-source").get_attribute("href") == chat[1]
     card.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "card-web-page.png"))
 
