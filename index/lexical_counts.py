@@ -59,8 +59,9 @@ def gram_counts(texts: list[str], grams: list[str], n: int) -> np.ndarray:
     the whole ``_term_`` when it is shorter) occurs in each passage: (passages, grams).
 
     The passages are padded as the analyser pads terms and joined into one text; every
-    window of ``n`` characters is encoded as an integer over the grams' own letters and
-    looked up among the wanted grams at once (a window across a space matches none).
+    window of ``n`` characters that starts like a wanted gram is encoded as an integer over
+    the grams' own letters and looked up among them at once (a window across a space
+    matches none).
     A gram shorter than ``n`` is a whole short term, so it is counted as a word."""
     out = np.zeros((len(texts), len(grams)), np.float32)
     short = [i for i, g in enumerate(grams) if len(g) < n]
@@ -80,16 +81,20 @@ def gram_counts(texts: list[str], grams: list[str], n: int) -> np.ndarray:
         return _counted(texts, grams, n)
     weights = base ** np.arange(n - 1, -1, -1, dtype=np.int64)
     letters = _letters(codes, alphabet)
-    windows = len(letters) - n + 1
-    keys = sum(letters[j : j + windows] * weights[j] for j in range(n))
     place = {int(c): k for k, c in enumerate(alphabet, 1)}
-    keyed = (zip(grams[i], weights) for i in full)
-    wanted = np.array([sum(place[ord(c)] * int(w) for c, w in pairs) for pairs in keyed])
+    wanted_letters = np.array([[place[ord(c)] for c in grams[i]] for i in full], np.int64)
+    # Only windows that start with the first two letters of a wanted gram are keyed.
+    starting = np.zeros((base, base), bool)
+    starting[wanted_letters[:, 0], wanted_letters[:, 1]] = True
+    windows = len(letters) - n + 1
+    spots = np.flatnonzero(starting[letters[:windows], letters[1 : windows + 1]])
+    keys = sum(letters[spots + j] * weights[j] for j in range(n))
+    wanted = wanted_letters @ weights
     order = np.argsort(wanted)  # the grams are distinct, so are their keys
     ordered = wanted[order]
     at = np.minimum(np.searchsorted(ordered, keys), len(ordered) - 1)
-    hit = np.flatnonzero(ordered[at] == keys)
-    rows = np.searchsorted(starts, hit, side="right") - 1
+    hit = ordered[at] == keys
+    rows = np.searchsorted(starts, spots[hit], side="right") - 1
     flat = np.bincount(rows * len(full) + at[hit], minlength=len(texts) * len(full))
     out[:, np.asarray(full)[order]] = flat.reshape(len(texts), len(full))
     return out
