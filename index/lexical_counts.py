@@ -77,7 +77,7 @@ def gram_counts(texts: list[str], grams: list[str], n: int) -> np.ndarray:
         return out
     alphabet = np.unique(_codes("".join(grams[i] for i in full)))
     base = len(alphabet) + 1
-    if float(base) ** n >= 2.0**62:  # thousands of distinct letters: keys would overflow
+    if n < 2 or float(base) ** n >= 2.0**62:  # too many distinct letters for int64 keys
         return _counted(texts, grams, n)
     weights = base ** np.arange(n - 1, -1, -1, dtype=np.int64)
     letters = _letters(codes, alphabet)
