@@ -17,12 +17,22 @@ import numpy as np
 def word_counts(texts: list[str], terms: list[str]) -> np.ndarray:
     """How often each term occurs as a whole word in each passage: (passages, terms)."""
     out = np.zeros((len(texts), len(terms)), np.float32)
-    if not terms:
+    if not terms or not texts:
         return out
-    for row, text in enumerate(texts):
-        # Two spaces between words, so each word has a space of its own on both sides.
-        spaced = f" {text.replace(' ', '  ')} "
-        out[row] = [spaced.count(f" {term} ") for term in terms]
+    # Two spaces between words, so each word has a space of its own on both sides.
+    spaced = [f" {text.replace(' ', '  ')} " for text in texts]
+    starts = np.cumsum([0] + [len(s) for s in spaced[:-1]])
+    whole = "".join(spaced)
+    for column, term in enumerate(terms):
+        needle = f" {term} "
+        spots = []
+        at = whole.find(needle)
+        while at >= 0:
+            spots.append(at)
+            at = whole.find(needle, at + len(needle))
+        if spots:
+            rows = np.searchsorted(starts, spots, side="right") - 1
+            out[:, column] = np.bincount(rows, minlength=len(texts))
     return out
 
 
