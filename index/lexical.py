@@ -20,7 +20,6 @@ index/lexical_write.py). Ties are broken by the canonical row order of ``ids``.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import numpy as np
 import tantivy
 
 from index.analyze import ANALYZER, Analyzer
+from index.lexical_counts import gram_counts, word_counts
 
 FIELDS = ("words", "ngrams")
 #: The lengths field of each term field (fast fields, summed for the average length).
@@ -95,7 +95,6 @@ class LexicalIndex:
         self._raw_df: dict[tuple[str, str], int] = {}
         self._avglen: dict[str, float] | None = None
         self._vocabulary: list[str] | None = None
-        self._word_grams: dict[str, Counter] = {}
 
     @classmethod
     def open(
@@ -172,39 +171,20 @@ class LexicalIndex:
         return self._avglen[name]
 
     def _score(
-        self, name: str, terms: list[str], counts: list[dict[str, int]], lengths: np.ndarray
+        self, name: str, terms: list[str], tf: np.ndarray, lengths: np.ndarray
     ) -> np.ndarray:
-        """bm25s' BM25 (no k1 + 1 factor) of passages with these term counts and lengths,
-        in float32 as it was."""
-        out = np.zeros(len(counts), np.float32)
+        """bm25s' BM25 (no k1 + 1 factor) of passages with these lengths and term counts
+        (one column per distinct term, in order of first use), in float32 as it was."""
+        out = np.zeros(len(lengths), np.float32)
         avglen = max(self.avglen(name), 1e-9)
         norm = (K1 * (1 - B + B * lengths.astype(np.float64) / avglen)).astype(np.float32)
+        column = {t: i for i, t in enumerate(dict.fromkeys(terms))}
         for term in terms:  # repeated query terms count again, as in bm25s
             idf = np.float32(self._stats(name, term))
             if not idf:
                 continue
-            tf = np.array([c.get(term, 0) for c in counts], np.float32)
-            out += idf * (tf / (tf + norm))
-        return out
-
-    def _gram_counts(self, words: list[Counter], wanted: set[str]) -> list[dict[str, int]]:
-        """How often each wanted n-gram occurs in passages of these word counts. A word's
-        n-grams are cached across questions, and which of them are wanted across the
-        passages of one question, so each distinct word is split once."""
-        hits: dict[str, list[tuple[str, int]]] = {}
-        out = []
-        for counts in words:
-            tf: dict[str, int] = {}
-            for word, count in counts.items():
-                found = hits.get(word)
-                if found is None:
-                    grams = self._word_grams.get(word)
-                    if grams is None:
-                        grams = self._word_grams[word] = Counter(self.analyzer.ngrams([word]))
-                    found = hits[word] = [(g, k) for g, k in grams.items() if g in wanted]
-                for gram, k in found:
-                    tf[gram] = tf.get(gram, 0) + count * k
-            out.append(tf)
+            counts = tf[:, column[term]]
+            out += idf * (counts / (counts + norm))
         return out
 
     def _top(
@@ -223,10 +203,10 @@ class LexicalIndex:
         addresses = list(found.values())
         fast = self.searcher.fast_field_values
         ids = np.asarray(fast("id", addresses), np.int64)
-        words = [Counter(self.searcher.doc(a).get_first("words").split()) for a in addresses]
+        texts = [self.searcher.doc(a).get_first("words") or "" for a in addresses]
         per_field = (
-            ("words", terms, words),
-            ("ngrams", grams, self._gram_counts(words, set(grams))),
+            ("words", terms, word_counts(texts, list(dict.fromkeys(terms)))),
+            ("ngrams", grams, gram_counts(texts, list(dict.fromkeys(grams)), self.analyzer.ngram)),
         )
         out = []
         for name, query_terms, counts in per_field:
