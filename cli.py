@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from base.errors import CasechatError
-from base.settings import Settings
-from casechat import ops_commands
+from casechat import ops_commands, search_command
+from casechat.cli_common import fail, settings_for
 from casechat.library import commands as library_commands
 from casechat.library import web_commands
 
@@ -33,20 +32,6 @@ IndexDir = Annotated[
         "--index-dir", help="Indeksmappe (standard: data/index eller CASECHAT_INDEX_DIR)."
     ),
 ]
-
-
-def _settings(index_dir: Path | None = None, corpus: Path | None = None) -> Settings:
-    settings = Settings.from_env()
-    if index_dir is not None:
-        settings = replace(settings, index_dir=index_dir)
-    if corpus is not None:
-        settings = replace(settings, corpus_dir=corpus)
-    return settings
-
-
-def _fail(exc: CasechatError) -> None:
-    typer.echo(f"Fejl: {exc}", err=True)
-    raise typer.Exit(code=1)
 
 
 @app.command()
@@ -73,13 +58,13 @@ def build(
             from index.build import build_index
             from index.encoder import load_embedder
 
-            settings = _settings(index_dir, corpus)
+            settings = settings_for(index_dir, corpus)
             embedder = load_embedder(settings.model)
             report = build_index(settings, embedder, full=full, verify=True)
         else:
-            report = run_build(_settings(index_dir, corpus), full=full)
+            report = run_build(settings_for(index_dir, corpus), full=full)
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
     for problem in report.problems:
         typer.echo(f"Advarsel: {problem.source} springes over: {problem.reason}", err=True)
     typer.echo(("Indekset er uændret: " if not report.changed else "Færdig: ") + report.summary())
@@ -88,103 +73,7 @@ def build(
         raise typer.Exit(code=2)
 
 
-@app.command()
-def search(
-    question: Annotated[str, typer.Argument(help="Spørgsmålet, på dansk.")],
-    k: Annotated[int, typer.Option("-k", min=1, max=50, help="Antal tekststykker.")] = 3,
-    as_json: Annotated[bool, typer.Option("--json", help="Skriv resultatet som JSON.")] = False,
-    mode: Annotated[str, typer.Option("--mode", help="hybrid, dense eller bm25.")] = "hybrid",
-    index_dir: IndexDir = None,
-    fmt: Annotated[
-        str | None, typer.Option("--format", help="Eksportér svaret som md eller docx.")
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Skriv eksporten til denne fil.")
-    ] = None,
-) -> None:
-    """Find de tekststykker, der bedst besvarer spørgsmålet."""
-    from casechat.results import hit_row
-    from casechat.wording import notices
-    from index.search import open_searcher
-
-    export = fmt is not None or out is not None
-    if export:
-        fmt = _export_format(fmt, out, as_json)
-    try:
-        searcher = open_searcher(_settings(index_dir))
-        result = searcher.search(question, k=k, mode=mode)
-    except CasechatError as exc:
-        _fail(exc)
-    if export:
-        _export_answer(question, result, fmt, out)
-        return
-    if as_json:
-        rows = [hit_row(h) for h in result.hits]
-        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-        if result.abstained:
-            typer.echo("Ingen relevante tekststykker fundet.", err=True)
-        elif notices(result):
-            typer.echo(notices(result), err=True)
-        return
-    _print_answer(result)
-
-
-def _print_answer(result) -> None:
-    """The answer as plain text: a note, the short answer, then each passage with its source."""
-    from casechat.html_text import case_label, pages_label
-    from casechat.wording import notices
-
-    note = notices(result)
-    if note:
-        typer.echo(note)
-    if result.abstained:
-        typer.echo("Jeg fandt ingen tekststykker i casene, der besvarer spørgsmålet.")
-        return
-    if result.short_answer:
-        quotes = " ".join(f"»{q.text}« [{q.rank}]" for q in result.short_answer)
-        typer.echo(f"Kort svar: {quotes}\n")
-    for hit in result.hits:
-        chunk = hit.chunk
-        case = case_label(chunk, hit.document)
-        where = case + (f" › {chunk.section}" if chunk.section else "")
-        place = ", ".join(filter(None, [pages_label(chunk), f"tegn {chunk.start}–{chunk.end}"]))
-        typer.echo(f"[{hit.rank}] {where}  ({chunk.source}, {place})")
-        typer.echo(chunk.text + "\n")
-
-
-def _export_format(fmt: str | None, out: Path | None, as_json: bool) -> str:
-    """The export format of `search --format/--out`, or exit 2 saying what is wrong."""
-    from casechat.export import FORMATS
-
-    fmt = (fmt or (out.suffix.lstrip(".").lower() if out else "")) or "md"
-    problem = ""
-    if as_json:
-        problem = "Vælg enten --json eller --format/--out."
-    elif fmt not in FORMATS:
-        problem = f"--format skal være md eller docx (fik »{fmt}«)."
-    elif fmt == "docx" and out is None:
-        problem = "En Word-fil skal gemmes et sted: tilføj --out FIL.docx."
-    if problem:
-        typer.echo(f"Fejl: {problem}", err=True)
-        raise typer.Exit(code=2)
-    return fmt
-
-
-def _export_answer(question: str, result, fmt: str, out: Path | None) -> None:
-    """Write one answer as Markdown (to --out or stdout) or Word (to --out)."""
-    from casechat.export import to_markdown, turn_from, write
-
-    turns = [turn_from(question, result)]
-    if out is None:
-        sys.stdout.write(to_markdown(turns))
-        return
-    try:
-        write(turns, out, fmt)
-    except OSError as exc:
-        typer.echo(f"Fejl: {out} kan ikke skrives ({exc.strerror or exc}).", err=True)
-        raise typer.Exit(code=1) from None
-    typer.echo(f"Svaret er gemt i {out}", err=True)
+search_command.register(app)  # `casechat search` (casechat/search_command.py)
 
 
 @app.command("eval")
@@ -204,11 +93,11 @@ def eval_(
 
     try:
         qs = evaluation.load_questions(questions)
-        searcher = open_searcher(_settings(index_dir))
+        searcher = open_searcher(settings_for(index_dir))
         modes = ("dense", "bm25", "hybrid") if compare else (mode,)
         reports = [evaluation.evaluate(searcher, qs, mode=m, k=k) for m in modes]
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
     for warning in reports[0].warnings:
         typer.echo(f"Advarsel: {warning}", err=True)
     if as_json:
@@ -236,7 +125,7 @@ def chat(
     from casechat.startup import prepare_in_background
     from index.encoder.preload import preload_embedder
 
-    settings = _settings(index_dir)
+    settings = settings_for(index_dir)
     embedder = preload_embedder(settings.model)  # loads while Gradio is imported
     live = prepare_in_background(settings, embedder.result)  # so is the index
     gc.disable()  # the cyclic collector makes Gradio's import ~1.5x slower, for nothing
@@ -250,7 +139,7 @@ def chat(
             settings, host=host, port=port, embedder=embedder.result, prepared=live.result
         )
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @app.command()
@@ -260,9 +149,9 @@ def mcp(index_dir: IndexDir = None) -> None:
     from casechat.mcp_server import serve_stdio
 
     try:
-        serve_stdio(_settings(index_dir))
+        serve_stdio(settings_for(index_dir))
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @app.command()
@@ -279,7 +168,7 @@ def feedback(
 
     from casechat.feedback import FeedbackLog, write_candidates
 
-    settings = _settings(index_dir)
+    settings = settings_for(index_dir)
     votes = FeedbackLog(settings.feedback_path).votes()
     if candidates is not None:
         count = write_candidates(votes, candidates)
@@ -320,7 +209,7 @@ def loadtest(
     try:
         report = load_test(url, users=users, seconds=seconds)
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         json.dump(report.as_json(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -351,7 +240,7 @@ def prepare_model(
             fast = prepare_fast_model(force=force, progress=say)
             typer.echo(f"ONNX-udgaven er klar: {fast}")
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @app.command()
@@ -388,7 +277,7 @@ def bench(
     try:
         bench_module.main(config, out)
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 # The document library: add, remove, restore, list, editor (casechat/library/commands.py).

@@ -4,7 +4,6 @@ server options of `casechat chat` (--root-path, --forwarded-allow-ips, --allowed
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -15,9 +14,9 @@ from base.settings import (
     ALLOWED_HOSTS_ENV,
     FORWARDED_ALLOW_IPS_ENV,
     ROOT_PATH_ENV,
-    Settings,
 )
 from casechat.backup import backup, restore
+from casechat.cli_common import fail, settings_for
 
 IndexDir = Annotated[Path | None, typer.Option("--index-dir", help="Indeksmappe.")]
 RootPath = Annotated[
@@ -48,25 +47,15 @@ def server_options(root_path: str | None, forwarded: str | None, hosts: str | No
             os.environ[name] = value
 
 
-def _settings(index_dir: Path | None) -> Settings:
-    settings = Settings.from_env()
-    return settings if index_dir is None else replace(settings, index_dir=index_dir)
-
-
-def _fail(exc: CasechatError) -> None:
-    typer.echo(f"Fejl: {exc}", err=True)
-    raise typer.Exit(code=1)
-
-
 def backup_command(
     folder: Annotated[Path, typer.Argument(help="En ny, tom mappe til backuppen.")],
     index_dir: IndexDir = None,
 ) -> None:
     """Tag backup af dokumenter, metadata, bibliotek, revisionslog og indeks (chatten må køre)."""
     try:
-        made = backup(_settings(index_dir), folder)
+        made = backup(settings_for(index_dir), folder)
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"Backup i {folder}: {len(made['files'])} filer, indeks {made['index']}.")
 
 
@@ -76,9 +65,9 @@ def restore_command(
 ) -> None:
     """Gendan en backup (det nuværende flyttes til side, intet slettes). Stop chatten først."""
     try:
-        made = restore(_settings(index_dir), folder)
+        made = restore(settings_for(index_dir), folder)
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"Gendannet fra {folder} (taget {made.get('made', '?')}).")
 
 
