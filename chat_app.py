@@ -25,6 +25,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 import gradio as gr  # noqa: E402
 from rich.console import Console  # noqa: E402
 
+from answer.search import Searcher, open_searcher  # noqa: E402
 from base.errors import CasechatError  # noqa: E402
 from base.settings import Settings  # noqa: E402
 from casechat.answer import DEFAULT_K, MAX_K, Responder  # noqa: E402
@@ -49,7 +50,6 @@ from casechat.live_index import FixedIndex, LiveIndex, SearcherSource  # noqa: E
 from casechat.progress import run_build  # noqa: E402
 from casechat.server import Extras  # noqa: E402
 from index.encoder import Embedder, load_embedder  # noqa: E402
-from index.search import Searcher, open_searcher  # noqa: E402
 
 # System fonts only: the default theme would fetch web fonts from Google.
 THEME = gr.themes.Default(

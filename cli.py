@@ -68,7 +68,7 @@ def build(
 
     try:
         if verify:  # run_build has no verify: no progress bar here
-            from index.build import build_index
+            from answer.build import build_index
             from index.encoder import load_embedder
 
             settings = _settings(index_dir, corpus)
@@ -101,9 +101,9 @@ def search(
     ] = None,
 ) -> None:
     """Find de tekststykker, der bedst besvarer spørgsmålet."""
+    from answer.search import open_searcher
     from casechat.results import hit_row
     from casechat.wording import notices
-    from index.search import open_searcher
 
     export = fmt is not None or out is not None
     if export:
@@ -197,7 +197,7 @@ def eval_(
     ] = False,
 ) -> None:
     """Mål søgekvaliteten på et sæt spørgsmål med kendte svar (recall, MRR, nDCG, afståelse)."""
-    from index.search import open_searcher
+    from answer.search import open_searcher
     from tools import evaluation
 
     try:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from answer.search import Hit, Searcher, SearchResult
 from base.errors import CasechatError
 from casechat.cards import render_answer
 from casechat.chat_view import render_footer, render_message
@@ -19,7 +20,6 @@ from casechat.followup import resolve
 from casechat.html_text import question_terms
 from casechat.live_index import FixedIndex, SearcherSource
 from casechat.wording import NO_PASSAGES, cut_notice, reason_notice
-from index.search import Hit, Searcher, SearchResult
 
 log = logging.getLogger("casechat.chat")
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from answer.quote import Quote
+from answer.search import Hit
 from casechat.html_text import (
     case_label,
     danish_date,
@@ -21,8 +23,6 @@ from casechat.html_text import (
     pages_label,
 )
 from index.fusion import Fusion, strength
-from index.quote import Quote
-from index.search import Hit
 from ingest.document import Chunk, Document
 
 _LEVELS = {"high": "høj", "mid": "middel", "low": "lav"}

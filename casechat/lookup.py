@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from answer.search import MAX_QUERY_CHARS, Searcher, SearchResult
 from base.errors import QueryError
 from casechat.answer import MAX_K
 from casechat.live_index import SearcherSource
 from casechat.results import hit_row, short_answer_rows
 from casechat.wording import notices, quoted_list
-from index.search import MAX_QUERY_CHARS, Searcher, SearchResult
 
 DEFAULT_K = 3
 

@@ -6,7 +6,7 @@ or dropped (README, "The command line").
 
 from __future__ import annotations
 
-from index.search import Hit, SearchResult
+from answer.search import Hit, SearchResult
 
 
 def hit_row(hit: Hit) -> dict:

@@ -6,8 +6,8 @@ where they become sentences for people.
 
 from __future__ import annotations
 
-from index.decision import NEAREST, NONE
-from index.search import SearchResult
+from answer.decision import NEAREST, NONE
+from answer.search import SearchResult
 
 NO_PASSAGES = "Jeg fandt ingen passager i casene, der besvarer spørgsmålet."
 

@@ -22,7 +22,6 @@ from base.settings import Settings
 from index import ann
 from index.analyze import ANALYZER_VERSION
 from index.ann import AnnParams
-from index.calibrate import calibrate
 from index.encoder import Embedder, backend_of
 from index.generation import Generation, LiveSegment
 from index.incremental import Reuse, legacy_vectors, plan_graph, to_merge
@@ -88,6 +87,12 @@ def _previous(
     return old if old.manifest.dim == embedder.dim else None
 
 
+#: Measures a new index for the answer layer at build time (answer/build.py passes one):
+#: (embedder, live ids, their texts, the flat index) -> what the manifest keeps as
+#: `calibration`. The index floor does not know what is measured.
+Measure = Callable[[Embedder, np.ndarray, Callable[[list[int]], list[str]], faiss.Index], dict]
+
+
 def build_index(
     settings: Settings,
     embedder: Embedder,
@@ -96,8 +101,12 @@ def build_index(
     progress: Progress | None = None,
     ann_params: AnnParams | None = None,
     verify: bool = False,
+    measure: Measure | None = None,
 ) -> BuildReport:
     """Bring the index in line with the corpus folder; see the module docstring.
+
+    ``measure`` (answer/build.py) measures the new index for the answer layer; without
+    it the manifest's ``calibration`` is empty.
 
     ``verify`` checks the old index's checksums before extending it (else sizes only);
     a damaged old index is rebuilt from scratch. ``full`` and ``verify`` also read and
@@ -221,8 +230,11 @@ def build_index(
         order = new.order()
         index = new.flat_index(order)
         live_ids = faiss.vector_to_array(index.id_map)
-        calibration = calibrate(embedder, live_ids, lambda ids: passage_texts(new, ids), index)
-        manifest.calibration = calibration.to_dict() if calibration else {}
+        manifest.calibration = (
+            measure(embedder, live_ids, lambda ids: passage_texts(new, ids), index)
+            if measure is not None
+            else {}
+        )
         report.chunks_total = manifest.n_chunks = len(live_ids)
 
         ann_started = time.perf_counter()

@@ -29,7 +29,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from index.analyze import ANALYZER, names
+from index.analyze import ANALYZER, names, words
 
 MIN_PART = 3
 LINKS = ("s", "e")
@@ -103,3 +103,10 @@ class Expander:
             elif mended := self.mend(term):
                 out.append(Expansion(term, (mended,), "typo"))
         return out
+
+
+def with_expansions(query: str, expansions: list[Expansion]) -> str:
+    """The question for the keyword search, with the index terms its missing words stand for
+    (each kept only if the analyzer reads it back as itself)."""
+    extra = [t for e in expansions for t in e.terms if words(t) == [t]]
+    return f"{query} {' '.join(extra)}" if extra else query

@@ -10,10 +10,10 @@ import pytest
 from conftest import HERNING, KL_REPORT
 from served import Served, serve_copy
 
+from answer.build import build_index
+from answer.decision import VERDICTS
 from base.settings import Settings
 from casechat.results import hit_row
-from index.build import build_index
-from index.decision import VERDICTS
 from index.encoder import HashingEmbedder
 
 ODENSE = "Hvordan har Odense udviklet ledernes digitale kompetencer?"

@@ -17,12 +17,12 @@ from conftest import HERNING, KL_REPORT, VIBORG, copy_corpus
 from gradio_client import Client
 
 import chat_app
+from answer.search import Searcher
 from base.errors import CasechatError, IndexCorruptError
 from base.settings import Settings
 from casechat.answer import GENERIC_ERROR, NO_PASSAGES
 from casechat.chat_view import render_context
 from casechat.live_index import LiveIndex
-from index.search import Searcher
 
 ODENSE_QUESTION = "Hvordan har Odense udviklet ledernes digitale kompetencer?"
 KL_TITLE = "Fremtidens digitale kompetencer i kommunerne – gode kommunale cases"

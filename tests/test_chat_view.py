@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from answer.search import Hit, Searcher
 from casechat.cards import relevance
 from casechat.html_text import highlight
 from index.analyze import words
 from index.fusion import Fusion
-from index.search import Hit, Searcher
 
 
 def test_highlight_matches_inflections_and_folded_spelling_as_whole_words() -> None:

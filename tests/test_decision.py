@@ -1,15 +1,13 @@
-"""The decision (index/decision.py): three verdicts, their reasons, per-model thresholds,
-the build-time calibration (index/calibrate.py) and what a search result carries."""
+"""The decision (answer/decision.py): three verdicts, their reasons, per-model thresholds,
+the build-time calibration (answer/calibrate.py) and what a search result carries."""
 
 from __future__ import annotations
 
 import pytest
 
-from base.settings import DEFAULT_MODEL, Settings
-from casechat.wording import DETAIL_NOTE, NEAREST_NOTE, notices
-from index.answer_type import MONEY, NUMBER, TIME, expected_type, holds
-from index.calibrate import Calibration, Levels
-from index.decision import (
+from answer.answer_type import MONEY, NUMBER, TIME, expected_type, holds
+from answer.calibrate import Calibration, Levels
+from answer.decision import (
     ANSWER,
     CALIBRATED,
     KEYWORDS_ONLY,
@@ -19,7 +17,9 @@ from index.decision import (
     Evidence,
     rule_for_model,
 )
-from index.search import Searcher
+from answer.search import Searcher
+from base.settings import DEFAULT_MODEL, Settings
+from casechat.wording import DETAIL_NOTE, NEAREST_NOTE, notices
 from index.store import load_snapshot
 
 FAR = (0.83, 0.80)  # (best cosine, domain cosine) at or below which a question is far

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from eval_tiny import make_tiny, searcher
 
+from answer.build import build_index
+from answer.decision import AbstainRule
+from answer.search import Searcher
 from base.settings import ROOT, Settings
-from index.build import build_index
-from index.decision import AbstainRule
-from index.search import Searcher
 from index.store import load_snapshot
 from tools.evaluation import JSON_KEYS, Question, evaluate, load_questions
 

@@ -1,9 +1,8 @@
-"""Quotes (index/quote.py): sentences, their scores, the best sentence and the short answer."""
+"""Quotes (answer/quote.py): sentences, their scores, the best sentence and the short answer."""
 
 from __future__ import annotations
 
-from index.analyze import words
-from index.quote import (
+from answer.quote import (
     Passage,
     Quote,
     SentenceScorer,
@@ -11,6 +10,7 @@ from index.quote import (
     sentence_spans,
     short_answer,
 )
+from index.analyze import words
 
 TEXT = (
     "Hvordan greb I det an? Vi samlede fx. alle ledere til en temadag i 2019. "

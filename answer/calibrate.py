@@ -17,7 +17,7 @@ against the new index and stores their levels in the manifest:
 
 A question is judged "not about these documents" (verdict *none*) only when
 both its best cosine and its domain cosine lie no higher than the far group's
-median plus half the gap between the two groups (index/decision.py). The
+median plus half the gap between the two groups (answer/decision.py). The
 sample of passages that defines `domain` is stored too, so the search computes
 the question's domain cosine against the very same passages.
 """

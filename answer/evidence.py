@@ -2,37 +2,23 @@
 
 Keyword coverage (with compounds and typos expanded, index/expand.py), names
 the passages never mention, known subjects, the domain cosine against the
-calibration sample (index/calibrate.py) and the expected answer type
-(index/answer_type.py) become one `Evidence`, which `AbstainRule.decide`
-turns into a `Decision` (index/decision.py).
+calibration sample (answer/calibrate.py) and the expected answer type
+(answer/answer_type.py) become one `Evidence`, which `AbstainRule.decide`
+turns into a `Decision` (answer/decision.py).
 """
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
 
+from answer.answer_type import expected_type, holds
+from answer.calibrate import Calibration, domain_cosine, sample_vectors
+from answer.decision import AbstainRule, Decision, Evidence
+from answer.quote import Passage, SentenceScorer, best_sentences
 from index.analyze import looks_english, names, words
-from index.answer_type import expected_type, holds
-from index.calibrate import Calibration, domain_cosine, sample_vectors
-from index.decision import AbstainRule, Decision, Evidence
-from index.expand import Expander, Expansion
-from index.quote import Passage, SentenceScorer, best_sentences
+from index.expand import Expansion
+from index.sentences import context_terms
 from index.store import Snapshot
-from ingest.document import Chunk
-
-
-def context_terms(chunk: Chunk) -> frozenset[str]:
-    """The terms of a passage's header: what the whole passage is about."""
-    return frozenset(words(" ".join([chunk.title, chunk.section, *chunk.municipalities])))
-
-
-def with_expansions(query: str, expansions: list[Expansion]) -> str:
-    """The question for the keyword search, with the index terms its missing words stand for
-    (each kept only if the analyzer reads it back as itself)."""
-    extra = [t for e in expansions for t in e.terms if words(t) == [t]]
-    return f"{query} {' '.join(extra)}" if extra else query
 
 
 class Evidencer:
@@ -48,12 +34,6 @@ class Evidencer:
 
     def scorer(self, query: str) -> SentenceScorer:
         return SentenceScorer(query, self.snapshot.lexical.doc_freq, self.n_docs)
-
-    @cached_property
-    def expander(self) -> Expander:
-        """Compound splitting and typo mending against this index's vocabulary."""
-        lex = self.snapshot.lexical
-        return Expander(lex.doc_freq, lex.vocabulary())
 
     def coverage(
         self,

@@ -3,9 +3,9 @@
 A question that asks for a number, an amount or a time ("Hvor mange ledere
 deltog?", "Hvad kostede forløbet?", "Hvornår startede det?") is only answered
 by a sentence that contains one. When the best sentence of none of the best
-passages does (index/quote.py picks them), the
+passages does (answer/quote.py picks them), the
 passages are about the right thing but may not answer this detail: the
-decision makes them the *nearest* ones (index/decision.py). This is the
+decision makes them the *nearest* ones (answer/decision.py). This is the
 expected-answer-type check of classic question answering, in Danish (also
 typed without æøå) and English; questions that ask for a person or a reason are
 not checked, since roles and explanations take too many forms.

@@ -1,0 +1,162 @@
+"""Search one index and answer: the ranking (index/search.py) turned into a decision.
+
+`Searcher.search` ranks passages (a `Ranker`), gathers the evidence for the
+answer/abstain decision (answer/evidence.py, answer/decision.py), quotes the best
+sentences (answer/quote.py) and returns a `SearchResult` that carries the ranked
+hits, the decision with its reason code and its evidence. It writes no text for
+people: wording is made in the chat and the CLI. `open_searcher` is the one way
+to open a searcher for an index folder.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+from answer.decision import AbstainRule, Decision, Evidence, rule_for_model
+from answer.evidence import Evidencer
+from answer.quote import Passage, Quote, best_sentences, short_answer
+from base.settings import Settings
+from index.encoder import Embedder, load_embedder
+from index.fusion import Fusion
+from index.search import MAX_QUERY_CHARS, MODES, Ranker, clean_query, top_rows
+from index.search import Hit as RankedHit
+from index.sentences import context_terms
+from index.store import Snapshot, load_snapshot
+
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "MODES",
+    "Hit",
+    "SearchResult",
+    "Searcher",
+    "clean_query",
+    "open_searcher",
+    "top_rows",
+]
+
+
+@dataclass(frozen=True)
+class Hit(RankedHit):
+    """A ranked passage as shown: with the sentence that best answers the question."""
+
+    #: The passage's sentence that best answers the question (answer/quote.py).
+    best: Quote | None = None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The ranked passages for one question and the decision on them."""
+
+    query: str  # the question as searched (cleaned, maybe cut)
+    hits: list[Hit]  # what to show: empty when the decision is to abstain
+    decision: Decision
+    #: The question was longer than MAX_QUERY_CHARS and was cut (to len(query)).
+    cut: bool = False
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    #: The ranked hits before the decision (what evaluation scores).
+    candidates: list[Hit] = field(default_factory=list)
+    #: The one or two sentences of the shown passages that best answer (empty for `none`).
+    short_answer: tuple[Quote, ...] = ()
+
+    @property
+    def verdict(self) -> str:
+        return self.decision.verdict
+
+    @property
+    def abstained(self) -> bool:
+        return self.decision.abstained
+
+    @property
+    def evidence(self) -> Evidence:
+        return self.decision.evidence
+
+    @property
+    def dense_top(self) -> float:
+        return self.decision.evidence.dense_top
+
+    @property
+    def coverage(self) -> float:
+        return self.decision.evidence.coverage
+
+    @property
+    def unknown(self) -> tuple[str, ...]:
+        """Names in the question that no passage mentions."""
+        return self.decision.evidence.unknown
+
+
+class Searcher(Ranker):
+    """Search one loaded index snapshot and decide; safe to share across threads."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        embedder: Embedder,
+        fusion: Fusion | None = None,
+        rule: AbstainRule | None = None,
+    ) -> None:
+        super().__init__(snapshot, embedder, fusion)
+        self.rule = rule or rule_for_model(embedder.name)
+        self.evidence = Evidencer(snapshot, self.municipalities())
+
+    def _quote(self, query: str, hits: list[Hit]) -> tuple[list[Hit], tuple[Quote, ...]]:
+        """The hits with their best sentences, and the short answer over them."""
+        if not hits:
+            return hits, ()
+        scorer = self.scorer(query)
+        top = max(h.score for h in hits) or 1.0
+        passages = [
+            Passage(h.rank, h.chunk.chunk_id, h.chunk.text, h.score / top, context_terms(h.chunk))
+            for h in hits
+        ]
+        quotes = best_sentences(scorer, passages)
+        by_rank = {q.rank: q for q in quotes}
+        return [replace(h, best=by_rank.get(h.rank)) for h in hits], short_answer(quotes)
+
+    def search(
+        self,
+        question: str,
+        k: int = 3,
+        mode: str = "hybrid",
+        sources: set[str] | None = None,
+        municipalities: set[str] | None = None,
+    ) -> SearchResult:
+        ranking = self.rank(question, mode, sources, municipalities)
+        query, timings = ranking.query, dict(ranking.timings_ms)
+        t0 = time.perf_counter()
+        decision = self.evidence.decide(
+            query,
+            mode,
+            ranking.ranked,
+            ranking.dense_scores,
+            ranking.vec,
+            ranking.expansions,
+            self.rule,
+        )
+        hits = [Hit(**vars(h)) for h in self.hits(ranking, k)]
+        t4 = time.perf_counter()
+        hits, short = self._quote(query, hits)
+        timings["quote_ms"] = (time.perf_counter() - t4) * 1e3
+        timings["total_ms"] = timings["total_ms"] + (time.perf_counter() - t0) * 1e3
+        return SearchResult(
+            query,
+            [] if decision.abstained else hits,
+            decision,
+            cut=ranking.cut,
+            timings_ms=timings,
+            candidates=hits,
+            short_answer=() if decision.abstained else short,
+        )
+
+
+def open_searcher(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    *,
+    fusion: Fusion | None = None,
+    rule: AbstainRule | None = None,
+) -> Searcher:
+    """Load the live index of `settings.index_dir` (refusing a mismatched one) and the
+    model it was built with (or `embedder`), ready to search."""
+    snapshot = load_snapshot(settings.index_dir, model=settings.model, chunking=settings.chunking)
+    return Searcher(snapshot, embedder or load_embedder(settings.model), fusion=fusion, rule=rule)
