@@ -4,12 +4,12 @@ No text is generated: a quote is a span of a passage, word for word. Each
 passage gets its best sentence (marked in its card), and the one or two best
 sentences over the shown passages make the short answer ("Kort svar").
 
-A sentence is scored by the question's content words it contains, each
-weighted by its rarity in the index (IDF, as BM25 weighs them), with partial
-credit for shared character n-grams, so that inflections and compounds count
-("lederforløb" in "lederudviklingsforløbet"), plus a small prior for the
-passage's own rank in the fused ranking. Words that no passage contains are
-left out: they cannot be quoted, and would only dilute the others.
+A sentence is scored by the question's content words it meets as words (by
+dictionary form, answer/wordmatch.py: "bager" never meets "bag"), each weighted
+by its rarity in the index (IDF, as BM25 weighs them), with partial credit for
+shared character n-grams of compounds ("lederforløb" in
+"lederudviklingsforløbet"), plus a small prior for the passage's own rank in the
+fused ranking. A sentence that meets none of the question's words is never quoted.
 """
 
 from __future__ import annotations
@@ -17,11 +17,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.sentences import SentenceScorer, is_question, sentence_spans
+from answer.places import Places, named_in
+from answer.wordmatch import QuestionWords, TextForms
+from index.sentences import MIN_CHARS, SentenceScorer, is_question, sentence_spans
 
 __all__ = [
     "Passage",
     "Quote",
+    "SentenceMeter",
     "SentenceScorer",
     "best_sentences",
     "sentence_spans",
@@ -36,6 +39,27 @@ ANSWER_AFTER_QUESTION = 0.9
 SHORT_ANSWER_DEPTH = 3
 #: A second sentence joins the short answer when it scores at least this share of the best.
 SECOND_SHARE = 0.5
+#: Weight of a sentence of a passage about the named municipality among others, and of one
+#: about other municipalities only (chosen before measuring, not fitted to any question).
+PARTLY_THERE = 0.75
+ELSEWHERE = 0.5
+
+
+class SentenceMeter:
+    """Scores sentences against one question by the words they meet (answer/wordmatch.py)."""
+
+    def __init__(self, asks: QuestionWords) -> None:
+        self.asks = asks
+
+    def match(self, sentence: str, context: TextForms | None = None) -> float:
+        return self.asks.match(sentence, context)
+
+    def score(self, sentence: str, context: TextForms | None = None) -> float:
+        """`match`, halved for headings, fragments and questions, which rarely answer."""
+        value = self.match(sentence, context)
+        if len(sentence) < MIN_CHARS or is_question(sentence):
+            value *= 0.5
+        return value
 
 
 @dataclass(frozen=True)
@@ -59,11 +83,30 @@ class Passage:
     chunk_id: int
     text: str
     share: float = 0.0
-    context: frozenset[str] = frozenset()
+    context: TextForms | None = None
+    #: The municipalities the passage is about (its metadata).
+    places: tuple[str, ...] = ()
 
 
-def best_sentences(scorer: SentenceScorer, passages: Sequence[Passage]) -> list[Quote]:
-    """The best sentence of each passage."""
+def place_fit(passage: Passage, sentence: str, places: Places | None) -> float:
+    """1 without a named municipality; else how much the sentence is about it: its passage
+    about the named alone 1, about it among others PARTLY_THERE, about others only
+    ELSEWHERE; a sentence naming only other municipalities of the index counts ELSEWHERE
+    again."""
+    if places is None or not places.named:
+        return 1.0
+    named, about = set(places.named), set(passage.places)
+    fit = 1.0 if about and about <= named else PARTLY_THERE if about & named else ELSEWHERE
+    mentioned = set(named_in(sentence, places.known))
+    if mentioned and not mentioned & named:
+        fit *= ELSEWHERE
+    return fit
+
+
+def best_sentences(
+    scorer: SentenceMeter, passages: Sequence[Passage], places: Places | None = None
+) -> list[Quote]:
+    """The best sentence of each passage (preferring those about a named municipality)."""
     quotes = []
     for passage in passages:
         rank, chunk_id, text = passage.rank, passage.chunk_id, passage.text
@@ -76,7 +119,9 @@ def best_sentences(scorer: SentenceScorer, passages: Sequence[Passage]) -> list[
                 # In an interview or FAQ the sentence after a matching question answers it.
                 value = max(value, ANSWER_AFTER_QUESTION * asked)
             asked = scorer.match(sentence, passage.context) if is_question(sentence) else 0.0
-            value += PASSAGE_PRIOR * passage.share
+            if value <= 0:
+                continue  # meets none of the question's words: never quoted
+            value = (value + PASSAGE_PRIOR * passage.share) * place_fit(passage, sentence, places)
             if best is None or value > best.score:
                 best = Quote(rank, chunk_id, start, end, sentence, value)
         if best is not None:

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field, replace
 
 from answer.decision import AbstainRule, Decision, Evidence, rule_for_model
 from answer.evidence import Evidencer
+from answer.places import Places, about_first, missing_from, named_in, without_names
 from answer.quote import Passage, Quote, best_sentences, short_answer
 from base.settings import Settings
 from index.encoder import Embedder, load_embedder
 from index.fusion import Fusion
 from index.search import MAX_QUERY_CHARS, MODES, Ranker, clean_query, top_rows
 from index.search import Hit as RankedHit
-from index.sentences import context_terms
 from index.store import Snapshot, load_snapshot
 
 __all__ = [
@@ -58,6 +58,8 @@ class SearchResult:
     candidates: list[Hit] = field(default_factory=list)
     #: The one or two sentences of the shown passages that best answer (empty for `none`).
     short_answer: tuple[Quote, ...] = ()
+    #: Municipalities the question names, and those no shown passage is about.
+    places: Places = field(default_factory=Places)
 
     @property
     def verdict(self) -> str:
@@ -97,16 +99,26 @@ class Searcher(Ranker):
     ) -> None:
         super().__init__(snapshot, embedder, fusion)
         self.rule = rule or rule_for_model(embedder.name)
-        self.evidence = Evidencer(snapshot, self.municipalities())
+        self.known_places = self.municipalities()
+        self.evidence = Evidencer(snapshot, self.known_places)
 
-    def _quote(self, query: str, hits: list[Hit]) -> tuple[list[Hit], tuple[Quote, ...]]:
+    def _quote(
+        self, query: str, hits: list[Hit], places: Places | None = None
+    ) -> tuple[list[Hit], tuple[Quote, ...]]:
         """The hits with their best sentences, and the short answer over them."""
         if not hits:
             return hits, ()
-        scorer = self.scorer(query)
+        scorer = self.evidence.scorer(query)
         top = max(h.score for h in hits) or 1.0
+        header = self.evidence.forms
         passages = [
-            Passage(h.rank, h.chunk.chunk_id, h.chunk.text, h.score / top, context_terms(h.chunk))
+            Passage(
+                h.rank,
+                h.chunk.chunk_id,
+                h.chunk.text,
+                h.score / top,
+                header(h.chunk.chunk_id, True),
+            )
             for h in hits
         ]
         quotes = best_sentences(scorer, passages)
@@ -124,6 +136,15 @@ class Searcher(Ranker):
         ranking = self.rank(question, mode, sources, municipalities)
         query, timings = ranking.query, dict(ranking.timings_ms)
         t0 = time.perf_counter()
+        named = named_in(query, self.known_places)
+        ranked, moved = about_first(
+            ranking.ranked,
+            self.snapshot.chunks.__getitem__,
+            named,
+            self.evidence.asks(without_names(query, named)),
+            self.evidence.forms,
+        )
+        ranking = replace(ranking, ranked=ranked)
         decision = self.evidence.decide(
             query,
             mode,
@@ -135,17 +156,21 @@ class Searcher(Ranker):
         )
         hits = [Hit(**vars(h)) for h in self.hits(ranking, k)]
         t4 = time.perf_counter()
-        hits, short = self._quote(query, hits)
+        hits, short = self._quote(query, hits, Places(named, known=tuple(self.known_places)))
         timings["quote_ms"] = (time.perf_counter() - t4) * 1e3
         timings["total_ms"] = timings["total_ms"] + (time.perf_counter() - t0) * 1e3
+        shown = [] if decision.abstained else hits
+        missing = missing_from(named, [h.chunk for h in shown]) if shown else ()
+        places = Places(named, missing, moved, tuple(self.known_places))
         return SearchResult(
             query,
-            [] if decision.abstained else hits,
+            shown,
             decision,
             cut=ranking.cut,
             timings_ms=timings,
             candidates=hits,
             short_answer=() if decision.abstained else short,
+            places=places,
         )
 
 

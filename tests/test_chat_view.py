@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from answer.search import Hit, Searcher
 from casechat.cards import relevance
-from casechat.html_text import highlight
-from index.analyze import words
+from casechat.html_text import highlight, question_terms
 from index.fusion import Fusion
 
 
 def test_highlight_matches_inflections_and_folded_spelling_as_whole_words() -> None:
-    terms = words("Hvordan udvikler lederne kompetencer i Koebenhavn?")
+    terms = question_terms("Hvordan udvikler lederne kompetencer i Koebenhavn?")
     marked = highlight("Ledernes kompetencerne i København; medlederskab <b>", terms)
     assert marked == (
         "<mark>Ledernes</mark> <mark>kompetencerne</mark> i <mark>København</mark>; "
         "medlederskab &lt;b&gt;"
     )
+
+
+def test_highlight_marks_words_not_stems() -> None:
+    terms = question_terms("Hvordan bager man en kage?")
+    marked = highlight("Der er forskning bag. Bageren bagte kager.", terms)
+    assert "<mark>bag</mark>" not in marked  # "bager" is no "bag", though both stem to "bag"
+    assert "<mark>bagte</mark>" in marked and "<mark>kager</mark>" in marked
 
 
 def _hit(score: float, rank: int, searcher: Searcher) -> Hit:
