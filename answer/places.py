@@ -1,11 +1,12 @@
 """Municipalities named in a question: answered first from passages about them.
 
 A question (or a follow-up, casechat/followup.py) that names a municipality the
-index has passages about is answered first from those passages, where any of the
-ranked candidates is about it and meets the question's other words about as well
-as the best candidate does (`RELATIVE`); the rest keep their order behind them. When
-none of the shown passages is about it, the result says which municipalities are
-missing, and the chat, `casechat search` and the API say so in a note.
+index has passages about is answered first from those passages where they treat
+the question: their best passage meets the question's other words about as well
+as the best passage from elsewhere does (`RELATIVE`). When they do not, their
+passages go behind the others (naming the place is not enough to be shown). When none of the
+shown passages is about it, the result says which municipalities are missing, and
+the chat, `casechat search` and the API say so in a note.
 
 Names are found with the official list's patterns (ingest/municipalities.py), and
 "about" is the passage's own metadata (`Chunk.municipalities`).
@@ -66,28 +67,36 @@ def about_first(
     asks: QuestionWords,
     forms: Callable[[int], TextForms],
 ) -> tuple[list[tuple[int, float]], bool]:
-    """`ranked` with the candidates about a named municipality first, when they meet the
-    question's other words (`asks`) at least RELATIVE as well as the best candidate.
-    Returns the new order and whether anything moved."""
-    if not named or not ranked:
+    """`ranked` answered first from the named municipalities' passages where they treat
+    the question. Returns the new order and whether anything moved.
+
+    When the best passage is about the named alone, the order stands. Else, among the
+    top DEPTH, the named municipalities treat the question when their best passage meets
+    its other words (`asks`) at least RELATIVE as well as the best of the other passages;
+    then their passages that meet it that well go first (about the named alone before about
+    them among others). When they do not treat it, their passages go behind the others
+    of the top: a passage is not shown for naming the place alone.
+    """
+    if not named or not ranked or not asks.total:
         return ranked, False
     wanted, top = set(named), ranked[:DEPTH]
-    about = [i for i, (cid, _) in enumerate(top) if wanted & set(chunks(cid).municipalities)]
-    if not about:
+    places = [set(chunks(cid).municipalities) for cid, _ in top]
+    about = [i for i in range(len(top)) if wanted & places[i]]
+    if not about or places[0] and places[0] <= wanted:
         return ranked, False
-    if asks.total:
-        shares = {cid: asks.word_share(forms(cid)) for cid, _ in top}
-        best = max(shares.values())
-        about = [i for i in about if shares[ranked[i][0]] >= RELATIVE * best and best > 0]
-    if not about:
-        return ranked, False
-    # A passage about the named municipalities alone before one about them among others.
-    alone = [i for i in about if set(chunks(ranked[i][0]).municipalities) <= wanted]
-    about = alone + [i for i in about if i not in alone]
-    first = [ranked[i] for i in about]
-    chosen = set(about)
-    rest = [pair for i, pair in enumerate(ranked) if i not in chosen]
-    order = first + rest
+    shares = [asks.word_share(forms(cid)) for cid, _ in top]
+    best_here = max(shares[i] for i in about)
+    best_elsewhere = max((shares[i] for i in range(len(top)) if i not in about), default=0.0)
+    if best_here > 0 and best_here >= RELATIVE * best_elsewhere:
+        meets = [i for i in about if shares[i] >= RELATIVE * best_here]
+        first = [i for i in meets if places[i] <= wanted] + [
+            i for i in meets if not places[i] <= wanted
+        ]
+        rest = [i for i in range(len(top)) if i not in first]
+    else:
+        first = [i for i in range(len(top)) if i not in about]
+        rest = about
+    order = [top[i] for i in first + rest] + ranked[DEPTH:]
     return order, order != ranked
 
 

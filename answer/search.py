@@ -18,6 +18,7 @@ from answer.evidence import Evidencer
 from answer.places import Places, about_first, missing_from, named_in, without_names
 from answer.quote import Passage, Quote, best_sentences, short_answer
 from base.settings import Settings
+from index.analyze import looks_english
 from index.encoder import Embedder, load_embedder
 from index.fusion import Fusion
 from index.search import MAX_QUERY_CHARS, MODES, Ranker, clean_query, top_rows
@@ -137,14 +138,16 @@ class Searcher(Ranker):
         query, timings = ranking.query, dict(ranking.timings_ms)
         t0 = time.perf_counter()
         named = named_in(query, self.known_places)
-        ranked, moved = about_first(
-            ranking.ranked,
-            self.snapshot.chunks.__getitem__,
-            named,
-            self.evidence.asks(without_names(query, named)),
-            self.evidence.forms,
-        )
-        ranking = replace(ranking, ranked=ranked)
+        moved = False
+        if named and not looks_english(query):  # words meet as Danish words only
+            ranked, moved = about_first(
+                ranking.ranked,
+                self.snapshot.chunks.__getitem__,
+                named,
+                self.evidence.asks(without_names(query, named)),
+                self.evidence.forms,
+            )
+            ranking = replace(ranking, ranked=ranked)
         decision = self.evidence.decide(
             query,
             mode,
