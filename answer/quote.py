@@ -88,6 +88,11 @@ class Passage:
     places: tuple[str, ...] = ()
 
 
+def introduces(sentence: str) -> bool:
+    """A question, or a label ending in a colon: what follows it answers it."""
+    return is_question(sentence) or sentence.rstrip().endswith(":")
+
+
 def place_fit(passage: Passage, sentence: str, places: Places | None) -> float:
     """1 without a named municipality; else how much the sentence is about it: its passage
     about the named alone 1, about it among others PARTLY_THERE, about others only
@@ -115,10 +120,11 @@ def best_sentences(
         for start, end in sentence_spans(text):
             sentence = text[start:end]
             value = scorer.score(sentence, passage.context)
-            if asked and not is_question(sentence):
-                # In an interview or FAQ the sentence after a matching question answers it.
+            if asked and not introduces(sentence):
+                # In an interview or FAQ the sentence after a matching question answers it,
+                # and in a list the text after a matching "label:" is what it says.
                 value = max(value, ANSWER_AFTER_QUESTION * asked)
-            asked = scorer.match(sentence, passage.context) if is_question(sentence) else 0.0
+            asked = scorer.match(sentence, passage.context) if introduces(sentence) else 0.0
             if value <= 0:
                 continue  # meets none of the question's words: never quoted
             value = (value + PASSAGE_PRIOR * passage.share) * place_fit(passage, sentence, places)
