@@ -7,7 +7,7 @@ sentences over the shown passages make the short answer ("Kort svar").
 A sentence is scored by the question's content words it contains, each
 weighted by its rarity in the index (IDF, as BM25 weighs them), with partial
 credit for shared character n-grams, so that inflections and compounds count
-("lederforløb" in "lederudviklingsforløbet"), plus a small prior for the
+(a compound meets its parts), plus a small prior for the
 passage's own rank in the fused ranking. Words that no passage contains are
 left out: they cannot be quoted, and would only dilute the others.
 """
