@@ -33,7 +33,7 @@ class Evidencer:
         self.places = {tuple(words(m)) for m in municipalities}
         self.calibration = Calibration.from_dict(snapshot.manifest.calibration)
         ids = self.calibration.sample_ids if self.calibration else ()
-        self._sample = sample_vectors(snapshot.vectors, ids)
+        self.sample = sample_vectors(snapshot.vectors, ids)
         self._forms: dict[tuple[int, bool], TextForms] = {}
 
     def asks(self, query: str) -> QuestionWords:
@@ -152,7 +152,7 @@ class Evidencer:
         english = looks_english(query)
         domain = None
         if vec is not None and self.calibration is not None:
-            domain = domain_cosine(vec[0], self._sample)
+            domain = domain_cosine(vec[0], self.sample)
         evidence = Evidence(
             dense_top=max(dense_scores.values(), default=0.0),
             coverage=self.coverage(query, best, expansions=expansions),

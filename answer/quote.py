@@ -7,9 +7,9 @@ sentences over the shown passages make the short answer ("Kort svar").
 A sentence is scored by the question's content words it meets as words (by
 dictionary form, answer/wordmatch.py: "bager" never meets "bag"), each weighted
 by its rarity in the index (IDF, as BM25 weighs them), with partial credit for
-shared character n-grams of compounds ("lederforløb" in
-"lederudviklingsforløbet"), plus a small prior for the passage's own rank in the
-fused ranking. A sentence that meets none of the question's words is never quoted.
+shared character n-grams of compounds (a compound meets its parts), plus a small
+prior for the passage's own rank in the fused ranking. A sentence that meets none
+of the question's words is never quoted.
 """
 
 from __future__ import annotations

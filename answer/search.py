@@ -13,15 +13,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 
-from answer.decision import AbstainRule, Decision, Evidence, rule_for_model
+from answer.decision import ANSWER, AbstainRule, Decision, Evidence, rule_for_model
 from answer.evidence import Evidencer
+from answer.features import DEPTH, Featurizer
+from answer.model import MODEL_KEY, AnswerModel, decide_by
 from answer.places import Places, about_first, missing_from, named_in, without_names
 from answer.quote import Passage, Quote, best_sentences, short_answer
 from base.settings import Settings
 from index.analyze import looks_english
 from index.encoder import Embedder, load_embedder
 from index.fusion import Fusion
-from index.search import MAX_QUERY_CHARS, MODES, Ranker, clean_query, top_rows
+from index.search import MAX_QUERY_CHARS, MODES, Ranker, Ranking, clean_query, top_rows
 from index.search import Hit as RankedHit
 from index.store import Snapshot, load_snapshot
 
@@ -43,6 +45,9 @@ class Hit(RankedHit):
 
     #: The passage's sentence that best answers the question (answer/quote.py).
     best: Quote | None = None
+    #: P(this passage answers the question) from the index's answer model (answer/model.py);
+    #: None for an index without one.
+    probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ class SearchResult:
     candidates: list[Hit] = field(default_factory=list)
     #: The one or two sentences of the shown passages that best answer (empty for `none`).
     short_answer: tuple[Quote, ...] = ()
+    #: The answer probability (its best passage's, answer/model.py); None without a model.
+    probability: float | None = None
     #: Municipalities the question names, and those no shown passage is about.
     places: Places = field(default_factory=Places)
 
@@ -102,6 +109,17 @@ class Searcher(Ranker):
         self.rule = rule or rule_for_model(embedder.name)
         self.known_places = self.municipalities()
         self.evidence = Evidencer(snapshot, self.known_places)
+        #: The index's answer model, or None: then the rule of answer/decision.py decides.
+        self.model = AnswerModel.from_dict(snapshot.manifest.calibration.get(MODEL_KEY))
+        self.featurizer = Featurizer(self.evidence) if self.model else None
+
+    def _probabilities(self, ranking: Ranking) -> dict[int, float]:
+        """P(answers) of the top passages (empty without a model, or outside hybrid mode,
+        the ranking the model was trained on)."""
+        if self.model is None or self.featurizer is None or ranking.mode != "hybrid":
+            return {}
+        cids, rows = self.featurizer.rows(ranking, DEPTH, self.model.english_shift)
+        return dict(zip(cids, (float(p) for p in self.model.probability(rows)), strict=True))
 
     def _quote(
         self, query: str, hits: list[Hit], places: Places | None = None
@@ -157,7 +175,14 @@ class Searcher(Ranker):
             ranking.expansions,
             self.rule,
         )
-        hits = [Hit(**vars(h)) for h in self.hits(ranking, k)]
+        probabilities = self._probabilities(ranking)
+        probability = max(probabilities.values(), default=None)
+        if probability is not None and self.model is not None and ranking.ranked:
+            decision = decide_by(self.model, probability, decision)
+        hits = [
+            Hit(**vars(h), probability=probabilities.get(h.chunk.chunk_id))
+            for h in self.hits(ranking, k)
+        ]
         t4 = time.perf_counter()
         hits, short = self._quote(query, hits, Places(named, known=tuple(self.known_places)))
         timings["quote_ms"] = (time.perf_counter() - t4) * 1e3
@@ -172,7 +197,8 @@ class Searcher(Ranker):
             cut=ranking.cut,
             timings_ms=timings,
             candidates=hits,
-            short_answer=() if decision.abstained else short,
+            short_answer=() if decision.verdict != ANSWER else short,
+            probability=probability,
             places=places,
         )
 

@@ -29,6 +29,7 @@ from index.manifest import Manifest, now
 from index.segment import Segment, merge_segments, new_name, write_segment
 from index.store import (
     GenerationWriter,
+    Snapshot,
     build_lock,
     check_compatible,
     open_generation,
@@ -88,9 +89,13 @@ def _previous(
 
 
 #: Measures a new index for the answer layer at build time (answer/build.py passes one):
-#: (embedder, live ids, their texts, the flat index) -> what the manifest keeps as
-#: `calibration`. The index floor does not know what is measured.
-Measure = Callable[[Embedder, np.ndarray, Callable[[list[int]], list[str]], faiss.Index], dict]
+#: (embedder, live ids, their texts, the flat index, the new index as a Snapshot, made on
+#: demand) -> what the manifest keeps as `calibration`. The index floor does not know
+#: what is measured.
+Measure = Callable[
+    [Embedder, np.ndarray, Callable[[list[int]], dict], faiss.Index, Callable[[], Snapshot]],
+    dict,
+]
 
 
 def build_index(
@@ -230,8 +235,19 @@ def build_index(
         order = new.order()
         index = new.flat_index(order)
         live_ids = faiss.vector_to_array(index.id_map)
+
+        def snapshot() -> Snapshot:
+            return Snapshot(
+                writer.tmp,
+                manifest,
+                index,
+                new.chunks(order),
+                new.documents(),
+                new.lexical(order),
+            )
+
         manifest.calibration = (
-            measure(embedder, live_ids, lambda ids: passage_texts(new, ids), index)
+            measure(embedder, live_ids, lambda ids: passage_texts(new, ids), index, snapshot)
             if measure is not None
             else {}
         )

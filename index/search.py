@@ -218,14 +218,20 @@ class Ranker:
         mode: str = "hybrid",
         sources: set[str] | None = None,
         municipalities: set[str] | None = None,
+        vec: np.ndarray | None = None,
     ) -> Ranking:
-        """Rank the passages (of `sources` and `municipalities`, if given) for `question`."""
+        """Rank the passages (of `sources` and `municipalities`, if given) for `question`.
+
+        `vec` is the question's (1, dim) vector if already embedded (a batch at build)."""
         if mode not in MODES:
             raise QueryError(f"Ukendt søgemåde '{mode}'. Vælg en af: {', '.join(MODES)}.")
         query, cut = clean_query(question)
         allowed = self._allowed(sources, municipalities)
         t0 = time.perf_counter()
-        vec = self.embedder.embed_queries([query]) if mode != "bm25" else None
+        if mode == "bm25":
+            vec = None
+        elif vec is None:
+            vec = self.embedder.embed_queries([query])
         dense_order, dense_scores = self._dense(vec, allowed) if vec is not None else ([], {})
         t1 = time.perf_counter()
         expansions = self.expander.expand(query)

@@ -61,7 +61,8 @@ def test_cards_are_titled_by_case_and_name_pages_and_groups(searcher: Searcher) 
     paged = replace(hit.chunk, page_start=12, page_end=13)
     assert pages_label(paged) == "s. 12–13" and pages_label(hit.chunk) == ""
     twice = [replace(hit, rank=1), replace(hit, rank=2)]
-    html = render_answer(twice, set(), None, short=result.short_answer, note="En note.")
+    short = result.short_answer or ((hit.best,) if hit.best else ())  # verdict aside
+    html = render_answer(twice, set(), None, short=short, note="En note.")
     assert "(2 passager fra Odense-casen)" in html
     assert html.index('class="cc-nearest"') < html.index('class="cc-short"') < html.index("cc-card")
     assert hit.document.meta.title in html  # the document title is in the meta line

@@ -35,6 +35,7 @@ class _Result:
     candidates: list[_Hit]
     abstained: bool
     short_answer: tuple = ()
+    probability: float | None = None
 
     @property
     def verdict(self) -> str:
@@ -93,7 +94,7 @@ def test_json_report_has_exactly_the_agreed_keys() -> None:
         "n", "recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10",
         "unanswerable_n", "abstain_unanswerable", "abstain_answerable", "p50_ms", "p95_ms",
         "refused_answerable", "flagged_unanswerable", "confident_answerable", "sentence@1",
-        "by_kind", "per_question",
+        "by_kind", "per_question", "splits",
     ]  # fmt: skip
     assert tuple(data) == JSON_KEYS
     assert data["per_question"][1] == {
@@ -102,8 +103,10 @@ def test_json_report_has_exactly_the_agreed_keys() -> None:
         "abstained": True,
         "verdict": "none",
         "short_answer": "",
+        "split": "",
+        "probability": None,
     }
-    keys = ("abstained", "id", "rank", "short_answer", "verdict")
+    keys = ("abstained", "id", "probability", "rank", "short_answer", "split", "verdict")
     assert {tuple(sorted(p)) for p in data["per_question"]} == {keys}
     # verdict shares: answerable "a" and "c" answered, "b" refused; "u1" refused, "u2" answered
     assert data["refused_answerable"] == data["abstain_answerable"]

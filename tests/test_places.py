@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from answer.places import about_first, missing_from, named_in, without_names
+import pytest
+
+from answer.places import Places, about_first, missing_from, named_in, without_names
+from answer.quote import Passage, SentenceMeter, best_sentences, short_answer
 from answer.search import Searcher
 from answer.wordmatch import QuestionWords, TextForms
 from casechat.wording import notices
@@ -54,9 +57,18 @@ def test_a_passage_about_the_municipality_that_does_not_meet_the_question_goes_l
     assert missing_from(("Herning",), shown) == ("Herning",)
 
 
+@pytest.fixture
+def ruled(searcher: Searcher) -> Searcher:
+    """The fake-model searcher deciding by the fallback rule, not the model learned from the
+    fake vectors: these tests are about which passages are shown, not the verdict."""
+    searcher.model = searcher.featurizer = None
+    return searcher
+
+
 def test_search_notes_when_no_shown_passage_is_about_the_named_municipality(
-    searcher: Searcher,
+    ruled: Searcher,
 ) -> None:
+    searcher = ruled
     known = searcher.municipalities()
     assert "Herning" in known and "København" in known
     question = "Hvordan udarbejdede Herning et velfærdsteknologisk CV til borgerne?"
@@ -67,9 +79,30 @@ def test_search_notes_when_no_shown_passage_is_about_the_named_municipality(
     assert notices(result).startswith(note)
 
 
-def test_search_answers_from_the_named_municipality_first(searcher: Searcher) -> None:
+def test_search_answers_from_the_named_municipality_first(ruled: Searcher) -> None:
+    searcher = ruled
     result = searcher.search("Hvordan arbejdede Odense med digitale kompetencer hos medarbejderne?")
     assert result.hits and "Odense" in result.hits[0].chunk.municipalities
     assert result.places.named == ("Odense",) and result.places.missing == ()
-    first = result.short_answer[0]
-    assert "Odense" in next(h for h in result.hits if h.rank == first.rank).chunk.municipalities
+    quoted = result.short_answer or (result.hits[0].best,)  # the verdict aside
+    assert "Odense" in next(h for h in result.hits if h.rank == quoted[0].rank).chunk.municipalities
+
+
+def test_the_quote_prefers_a_sentence_about_the_named_municipality() -> None:
+    asks = QuestionWords("Hvordan styrkede Odense de digitale kompetencer?", lambda t: 1, 10)
+    meter = SentenceMeter(asks)
+    elsewhere = Passage(
+        1,
+        1,
+        "København styrkede de digitale kompetencer hos alle.",
+        1.0,
+        places=("København", "Odense"),
+    )
+    here = Passage(
+        2, 2, "Vi styrkede kompetencerne gennem et forløb for lederne.", 0.9, places=("Odense",)
+    )
+    places = Places(("Odense",), known=KNOWN)
+    without = short_answer(best_sentences(meter, [elsewhere, here]))
+    assert without[0].rank == 1  # by words alone, the København sentence meets more
+    (best, *_) = short_answer(best_sentences(meter, [elsewhere, here], places))
+    assert best.rank == 2

@@ -94,6 +94,8 @@ def evaluate(
                 verdict=result.verdict,
                 short_answer=" ".join(quote.text for quote in result.short_answer),
                 answers=q.answers,
+                split=q.split,
+                probability=result.probability,
             )
         )
     return Report(mode, k, ranking_metrics(relevant, rankings), outcomes, problems)

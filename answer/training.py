@@ -1,0 +1,266 @@
+"""Train the answer model (answer/model.py) on one index, at build time, in seconds.
+
+The training questions come from the index itself and from packaged text of
+other domains, never from an evaluation set:
+
+- **answerable**: pseudo-questions made from a seeded sample of the index's own
+  passages: a window of one of its sentences, sometimes thinned to a few
+  keywords. Each is ranked as a real question is; a top passage that holds the
+  window's text answers it (label 1), the other top passages do not (label 0).
+- **other domains** (verdict *none*): the same made from Danish and English
+  sentences of Debian's manual pages (answer/other_domain.py); every top passage
+  is label 0.
+- **other domains in the index's words**: the words of such a Danish sentence
+  that the index has, 2-6 of them: a question whose words collide with the
+  library's but whose meaning does not; label 0.
+- **near the domain**: an answerable pseudo-question with its rarest word
+  swapped for a word of the other domains that the index lacks; label 0.
+
+Questions, not passages, are split three ways (seeded): the model is fitted on
+the first part, a Platt step on the second, and the figures (log-loss, Brier,
+AUC, per-question shares) are measured on the third.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+
+from answer.evidence import Evidencer
+from answer.features import FEATURES, Featurizer
+from answer.model import ANSWER_AT, NONE_BELOW, AnswerModel
+from answer.other_domain import sample, sentences
+from index.analyze import looks_english, words
+from index.encoder import Embedder
+from index.search import Ranker
+from index.sentences import sentence_spans
+from index.store import Snapshot
+
+SEED = 11
+PASSAGES = 400  # sampled passages, one answerable question each
+OTHER = {"da": 240, "en": 120}  # questions from other domains per language
+SWAPS = 160  # near-domain questions with a swapped key word
+#: The chance that a content word of a pseudo-question is replaced by another passage's word.
+REWORD = 0.5
+#: The chance that an answerable pseudo-question gets a word the index has nowhere.
+STRANGE_WORD = 0.3
+_TOKEN = re.compile(r"\w[\w-]*")
+MIN_ROWS = 20
+#: An answerable pseudo-question counts when its passage is ranked first.
+ANSWERED_IN = 1
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    kind: str  # "inside", "other_da", "other_en", "swap"
+    window: str = ""  # the passage text it was made from (inside only)
+
+
+def pseudo_question(
+    sentence: str, rng: random.Random, others: list[str] = ()
+) -> tuple[str, str] | None:
+    """(question, the span of `sentence` it was made from), or None for a short one.
+
+    A window of 4-10 words; half of the time thinned to 2-4 of its content words,
+    as a keyword search is typed. A person words a question in their own way, not the
+    passage's: each content word is replaced, with chance `REWORD`, by a word of
+    `others` (words of other passages of the same index)."""
+    tokens = _TOKEN.findall(sentence)
+    if len(tokens) < 5:
+        return None
+    size = rng.randint(4, min(10, len(tokens)))
+    start = rng.randint(0, len(tokens) - size)
+    window = tokens[start : start + size]
+    span = " ".join(window)
+    picked = window
+    if rng.random() < 0.5:
+        content = [t for t in window if words(t)]
+        if len(content) >= 2:
+            keep = sorted(rng.sample(range(len(content)), min(len(content), rng.randint(2, 4))))
+            picked = [content[i] for i in keep]
+    if others:
+        picked = [rng.choice(others) if words(t) and rng.random() < REWORD else t for t in picked]
+    return " ".join(picked), span
+
+
+def _sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentence_spans(text) if len(_TOKEN.findall(text[a:b])) >= 6]
+
+
+def questions(snapshot: Snapshot, rng: random.Random) -> list[Question]:
+    """The training questions of one index (see the module docstring)."""
+    chunks = snapshot.chunks
+    ids = sorted(chunks)
+    out: list[Question] = []
+    picked = rng.sample(ids, min(PASSAGES, len(ids)))
+    picked += [rng.choice(ids) for _ in range(PASSAGES - len(picked))]  # a small index
+    for cid in picked:
+        found = _sentences(chunks[cid].text)
+        other = chunks[rng.choice(ids)].text
+        own = set(_TOKEN.findall(chunks[cid].text.lower()))
+        others = [t for t in _TOKEN.findall(other) if len(t) >= 4 and t.lower() not in own]
+        made = pseudo_question(rng.choice(found), rng, others) if found else None
+        if made:
+            out.append(Question(made[0], "inside", made[1]))
+    lex = snapshot.lexical
+    strange = _strange_words(snapshot)
+    for n, q in enumerate(out):
+        # People use words the library never does: some answerable questions get one.
+        if strange and rng.random() < STRANGE_WORD:
+            tokens = q.text.split()
+            tokens.insert(rng.randint(0, len(tokens)), rng.choice(strange))
+            out[n] = Question(" ".join(tokens), q.kind, q.window)
+    for lang, n in OTHER.items():
+        for text in sample(lang, n, rng.randrange(1 << 30)):
+            made = pseudo_question(text, rng)
+            if made:
+                out.append(Question(made[0], f"other_{lang}"))
+    # Other domains in the index's own words: a question whose words all collide with the
+    # library's (a recipe that "bager") must be told apart by meaning, not by words.
+    for text in sample("da", OTHER["da"], rng.randrange(1 << 30)):
+        known = [
+            t
+            for t in _TOKEN.findall(text)
+            if words(t) and all(lex.doc_freq(w) > 0 for w in words(t))
+        ]
+        if len(known) >= 2:
+            start = rng.randint(0, max(0, len(known) - 6))
+            out.append(Question(" ".join(known[start : start + rng.randint(2, 6)]), "other_known"))
+    inside = [q for q in out if q.kind == "inside"]
+    for q in rng.sample(inside, min(SWAPS, len(inside))) if strange else ():
+        tokens = _TOKEN.findall(q.text)
+        known = [t for t in tokens if words(t) and lex.doc_freq(words(t)[0]) > 0]
+        if not known:
+            continue
+        key = min(known, key=lambda t: lex.doc_freq(words(t)[0]))
+        swapped = [rng.choice(strange) if t == key else t for t in tokens]
+        out.append(Question(" ".join(swapped), "swap"))
+    return out
+
+
+def _strange_words(snapshot: Snapshot) -> list[str]:
+    """Words of the other domains' Danish sentences that the index has nowhere."""
+    lex = snapshot.lexical
+    return sorted(
+        {
+            t
+            for s in sentences("da")
+            for t in _TOKEN.findall(s.lower())
+            if len(t) >= 5 and t.isalpha() and all(lex.doc_freq(w) == 0 for w in words(t))
+        }
+    )
+
+
+def _answers(window: str, text: str) -> bool:
+    return " ".join(_TOKEN.findall(window)).lower() in " ".join(_TOKEN.findall(text)).lower()
+
+
+def _fit(x: np.ndarray, y: np.ndarray) -> LogisticRegression:
+    return LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000).fit(x, y)
+
+
+def train(snapshot: Snapshot, embedder: Embedder) -> AnswerModel | None:
+    """The answer model of this index (None for an index too small to learn from)."""
+    if len(snapshot.chunks) < 3:
+        return None
+    rng = random.Random(SEED)
+    made = questions(snapshot, rng)
+    ranker = Ranker(snapshot, embedder)
+    places = sorted({m for c in snapshot.chunks.values() for m in c.municipalities})
+    featurizer = Featurizer(Evidencer(snapshot, places))
+    vectors = embedder.embed_queries([q.text for q in made])
+    rankings = [ranker.rank(q.text, vec=vectors[i : i + 1]) for i, q in enumerate(made)]
+    shift = _english_shift(made, rankings)
+    rows, labels, groups, kinds = [], [], [], []
+    for number, (q, ranking) in enumerate(zip(made, rankings, strict=True)):
+        cids, x = featurizer.rows(ranking, ANSWERED_IN, shift)
+        if not cids:
+            continue
+        answered = [_answers(q.window, snapshot.chunks[c].text) for c in cids[:ANSWERED_IN]]
+        if q.kind == "inside" and not answered[0]:
+            continue  # the ranking missed its passage: neither a clean positive nor a negative
+        rows.append(x[0])  # the question's best passage stands for the question
+        labels.append(int(q.kind == "inside"))
+        groups.append(number)
+        kinds.append(q.kind)
+    y = np.asarray(labels)
+    if len(rows) < MIN_ROWS or y.sum() < 5 or (1 - y).sum() < 5:
+        return None
+    x = np.asarray(rows, np.float64)
+    group = np.asarray(groups)
+    part = np.asarray([rng.random() for _ in made])[group]  # a question's rows stay together
+    fit_rows, platt_rows, test_rows = part < 0.6, (part >= 0.6) & (part < 0.8), part >= 0.8
+    mean, scale = x[fit_rows].mean(axis=0), x[fit_rows].std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
+    model = _fit(z[fit_rows], y[fit_rows])
+    logit = z @ model.coef_[0] + model.intercept_[0]
+    platt = (1.0, 0.0)
+    if len(set(y[platt_rows])) == 2:
+        # Answerable and unanswerable questions weigh the same (an even prior).
+        step = LogisticRegression(C=1e4, max_iter=1000, class_weight="balanced")
+        step.fit(logit[platt_rows, None], y[platt_rows])
+        platt = (float(step.coef_[0][0]), float(step.intercept_[0]))
+    fitted = AnswerModel(
+        features=FEATURES,
+        mean=tuple(float(v) for v in mean),
+        scale=tuple(float(v) for v in scale),
+        coef=tuple(float(v) for v in model.coef_[0]),
+        intercept=float(model.intercept_[0]),
+        platt=platt,
+        english_shift=shift,
+        answer_at=ANSWER_AT,
+        none_below=NONE_BELOW,
+    )
+    figures = _figures(fitted, x, y, group, np.asarray(kinds), test_rows)
+    return replace(fitted, figures=figures)
+
+
+def _english_shift(made: list[Question], rankings: list) -> float:
+    """How much lower English text of other domains scores than Danish (best cosines)."""
+    tops = {"other_da": [], "other_en": []}
+    for q, r in zip(made, rankings, strict=True):
+        if q.kind in tops and r.dense_scores and (q.kind == "other_da") != looks_english(q.text):
+            tops[q.kind].append(max(r.dense_scores.values()))
+    if not tops["other_da"] or not tops["other_en"]:
+        return 0.0
+    return max(0.0, float(np.median(tops["other_da"]) - np.median(tops["other_en"])))
+
+
+def _figures(
+    model: AnswerModel,
+    x: np.ndarray,
+    y: np.ndarray,
+    group: np.ndarray,
+    kinds: np.ndarray,
+    test: np.ndarray,
+) -> dict:
+    """Held-out figures, per passage and per question (its best passage)."""
+    p = model.probability(x)
+    out: dict = {
+        "positives": int(y.sum()),
+        "negatives": int(len(y) - y.sum()),
+        "questions": {str(k): int(len(set(group[kinds == k]))) for k in sorted(set(kinds))},
+    }
+    if len(set(y[test])) == 2:
+        out.update(
+            heldout_rows=int(test.sum()),
+            log_loss=round(float(log_loss(y[test], p[test], labels=[0, 1])), 4),
+            brier=round(float(brier_score_loss(y[test], p[test])), 4),
+            auc=round(float(roc_auc_score(y[test], p[test])), 4),
+        )
+    verdicts: dict[str, list[str]] = {}
+    for g in sorted(set(group[test])):
+        rows = group == g
+        verdicts.setdefault(str(kinds[rows][0]), []).append(model.verdict(float(p[rows].max())))
+    out["heldout_verdicts"] = {
+        kind: {v: round(vs.count(v) / len(vs), 3) for v in ("answer", "nearest", "none")}
+        for kind, vs in sorted(verdicts.items())
+    }
+    return out
