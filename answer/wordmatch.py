@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from index.analyze import ngrams, words
 from index.lemma import Word, text_words
@@ -46,7 +47,7 @@ class TextForms:
 
     @classmethod
     def of(cls, text: str) -> TextForms:
-        return cls.of_words(text_words(text))
+        return _forms_of(text)
 
     @classmethod
     def of_forms(cls, parts: Iterable[TextForms]) -> TextForms:
@@ -59,6 +60,13 @@ class TextForms:
     @classmethod
     def of_words(cls, found: Iterable[Word]) -> TextForms:
         return cls.of_forms(cls(w.forms, w.heads) for w in found)
+
+
+@lru_cache(maxsize=50_000)
+def _forms_of(text: str) -> TextForms:
+    """The forms of a text, kept: the same passages' sentences come back question after
+    question."""
+    return TextForms.of_words(text_words(text))
 
 
 def strength(word: QuestionWord | Word, text: TextForms) -> float:

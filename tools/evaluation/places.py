@@ -8,8 +8,8 @@ casechat/followup.py) and reports, per `part` (dev, test):
   (`about: true`) with the best passage about that municipality (target >= 0.95);
 - ``short_about``: the same questions whose short answer's first sentence comes from
   a passage about it;
-- ``note_when_none_shown``: questions where none of the shown passages is about the
-  named municipality, with the note that says so (target >= 0.95);
+- ``note_when_none_shown``: questions with passages shown, none of them about the
+  named municipality, that get the note that says so (target >= 0.95);
 - ``note_elsewhere``: questions only another municipality's case treats
   (`about: false`) that get the note.
 
@@ -43,6 +43,7 @@ class PlaceOutcome:
     short_about: bool
     shown_about: bool
     note: str
+    shown: bool = True
 
 
 def answer_one(searcher: Searcher, row: dict, k: int) -> PlaceOutcome:
@@ -62,6 +63,7 @@ def answer_one(searcher: Searcher, row: dict, k: int) -> PlaceOutcome:
         short_about,
         any(about),
         place_notice(result),
+        bool(result.hits),
     )
 
 
@@ -72,7 +74,7 @@ def _share(flags: list[bool]) -> float | None:
 def summary(outcomes: list[PlaceOutcome]) -> dict:
     """The shares of the module docstring, with their counts."""
     about = [o for o in outcomes if o.about]
-    none_shown = [o for o in outcomes if not o.shown_about]
+    none_shown = [o for o in outcomes if o.shown and not o.shown_about]
     elsewhere = [o for o in outcomes if not o.about]
     return {
         "n": len(outcomes),
