@@ -32,7 +32,7 @@ HIGH_PROBABILITY = 0.75
 
 
 def probability_level(p: float) -> str:
-    """"high", "mid" or "low" for a passage's answer probability."""
+    """ "high", "mid" or "low" for a passage's answer probability."""
     return "high" if p >= HIGH_PROBABILITY else "mid" if p >= ANSWER_AT else "low"
 
 
