@@ -10,6 +10,7 @@ to open a searcher for an index folder.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field, replace
 
@@ -26,6 +27,14 @@ from index.fusion import Fusion
 from index.search import MAX_QUERY_CHARS, MODES, Ranker, Ranking, clean_query, top_rows
 from index.search import Hit as RankedHit
 from index.store import Snapshot, load_snapshot
+
+_log = logging.getLogger(__name__)
+#: The fallback, said once per opened index: the hand-written rule decides.
+NO_MODEL = (
+    "Indekset %s har ingen svarmodel (bygget med en ældre casechat): svar, nærmeste eller "
+    "intet afgøres med de faste regler, og relevans vises uden sandsynlighed. Kør "
+    "`casechat build --full` for at lære modellen."
+)
 
 __all__ = [
     "MAX_QUERY_CHARS",
@@ -112,6 +121,8 @@ class Searcher(Ranker):
         #: The index's answer model, or None: then the rule of answer/decision.py decides.
         self.model = AnswerModel.from_dict(snapshot.manifest.calibration.get(MODEL_KEY))
         self.featurizer = Featurizer(self.evidence) if self.model else None
+        if self.model is None:
+            _log.warning(NO_MODEL, snapshot.path.name)
 
     def _probabilities(self, ranking: Ranking) -> dict[int, float]:
         """P(answers) of the top passages (empty without a model, or outside hybrid mode,

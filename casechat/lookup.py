@@ -84,6 +84,7 @@ def result_payload(result: SearchResult) -> dict:
         "notice": notices(result),
         "results": [hit_row(h) for h in result.hits],
         "searched": result.query,
+        "probability": None if result.probability is None else round(result.probability, 4),
     }
 
 

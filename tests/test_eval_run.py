@@ -162,28 +162,61 @@ def real_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
     return Searcher(load_snapshot(settings.index_dir), embedder)
 
 
+@pytest.fixture(scope="module")
+def real_report(real_searcher: Searcher):
+    return evaluate(real_searcher, load_questions(ROOT / "eval" / "questions.jsonl"))
+
+
 @pytest.mark.slow
-def test_eval_set_meets_the_retrieval_targets(real_searcher: Searcher) -> None:
+def test_eval_set_meets_the_retrieval_targets(real_searcher: Searcher, real_report) -> None:
+    """Pass marks are the issues' targets, never measured values."""
     questions = load_questions(ROOT / "eval" / "questions.jsonl")
-    reports = {m: evaluate(real_searcher, questions, mode=m) for m in ("dense", "bm25", "hybrid")}
-    hybrid = reports["hybrid"]
+    reports = {m: evaluate(real_searcher, questions, mode=m) for m in ("dense", "bm25")}
+    hybrid = real_report
     assert hybrid.warnings == []  # every answer snippet is found in some passage
-    assert hybrid.metrics["recall@5"] >= 0.95
-    assert hybrid.metrics["mrr@10"] >= 0.83  # English included (0.69 alone), measured 0.836
     assert hybrid.metrics["mrr@10"] > reports["dense"].metrics["mrr@10"]
     assert hybrid.metrics["mrr@10"] > reports["bm25"].metrics["mrr@10"]
-    # Danish questions alone: the issue's targets (recall@5 >= 0.95, MRR@10 >= 0.85).
+    # Danish questions alone: recall@5 >= 0.95 and MRR@10 >= 0.85 (issues 5 and 18).
     danish = [q for q in questions if q.kind != "english"]
     danish_report = evaluate(real_searcher, danish, mode="hybrid")
     assert danish_report.metrics["recall@5"] >= 0.95
     assert danish_report.metrics["mrr@10"] >= 0.85
-    # Verdicts: no false refusals, most answers confident, most unanswerable ones flagged.
-    assert hybrid.abstain_answerable <= 0.02
-    assert hybrid.confident_answerable >= 0.85
-    assert hybrid.flagged_unanswerable >= 0.70  # measured 0.75; the issue's 0.80 is not met
-    assert hybrid.sentence_at_1 >= 0.55  # measured 0.66; the issue's 0.70 is not met
-    verdicts = {o.id: o.verdict for o in hybrid.outcomes}
-    assert verdicts["q093"] == "none"  # the æblekage question
+
+
+@pytest.mark.slow
+def test_answerable_questions_get_confident_answers(real_report) -> None:
+    assert real_report.confident_answerable >= 0.90  # issue 18, English included
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 18 target missed: 2 of 122 refused (0.016)")
+def test_answerable_questions_are_almost_never_refused(real_report) -> None:
+    assert real_report.abstain_answerable <= 0.01  # issue 18
+
+
+@pytest.mark.slow
+def test_unanswerable_questions_near_the_domain_are_flagged(real_searcher: Searcher) -> None:
+    questions = load_questions(ROOT / "eval" / "near" / "questions.jsonl")
+    questions += [
+        q
+        for q in load_questions(ROOT / "eval" / "questions.jsonl")
+        if q.kind == "near_unanswerable"
+    ]
+    assert evaluate(real_searcher, questions).flagged_unanswerable >= 0.80  # issue 18
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 18 target missed: none for 0.84 of 64, 6 answered")
+def test_everyday_questions_on_other_subjects_get_nothing(real_searcher: Searcher) -> None:
+    report = evaluate(real_searcher, load_questions(ROOT / "eval" / "offtopic" / "questions.jsonl"))
+    assert report.abstain_unanswerable >= 0.95  # issue 18
+    assert all(o.verdict != "answer" for o in report.outcomes)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 18 item 5 (the short answer), not done here")
+def test_the_short_answer_holds_the_answer(real_report) -> None:
+    assert real_report.sentence_at_1 >= 0.75  # issue 18
 
 
 def test_questions_judged_by_document_and_the_short_answer_are_scored(tiny, tmp_path) -> None:
