@@ -238,3 +238,25 @@ def test_questions_judged_by_document_and_the_short_answer_are_scored(tiny, tmp_
     assert "kaffemaskine" in by_id["s1"]["short_answer"].lower()
     # sentence@1 counts only questions with snippets: s1's short answer quotes its snippet
     assert data["sentence@1"] == 1.0
+
+
+# --- municipalities named in a question (issue 18 item 4), real model ----------------------
+
+
+@pytest.fixture(scope="module")
+def places_report(real_searcher: Searcher) -> dict:
+    from tools.evaluation.places import PlaceOutcome, evaluate_places, summary
+
+    report = evaluate_places(real_searcher)
+    report["all"] = summary([PlaceOutcome(**o) for o in report["per_question"]])
+    return report
+
+
+@pytest.mark.slow
+def test_the_best_passage_is_about_the_named_municipality(places_report: dict) -> None:
+    assert places_report["all"]["best_about"] >= 0.95  # issue 18, dev and test parts together
+
+
+@pytest.mark.slow
+def test_a_note_when_no_shown_passage_is_about_the_named_municipality(places_report: dict) -> None:
+    assert places_report["all"]["note_when_none_shown"] >= 0.95  # issue 18

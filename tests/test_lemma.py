@@ -60,3 +60,12 @@ def test_the_fallback_without_the_dictionary_is_the_stem(monkeypatch: pytest.Mon
         assert word_forms("bager")[0] == frozenset(words("bager"))
     finally:
         word_forms.cache_clear()
+
+
+def test_evidence_coverage_counts_words_not_stems(searcher) -> None:
+    """The cake question's "bager" is not met by the passage that ends "… forskning bag"."""
+    evidence = searcher.evidence
+    cid = next(c for c, chunk in searcher.snapshot.chunks.items() if "forskning bag" in chunk.text)
+    assert words("bager")[0] in words(searcher.snapshot.chunks[cid].text)  # BM25 sees "bag"
+    assert evidence.coverage("bager", [cid]) == 0.0
+    assert evidence.coverage("forskning", [cid]) == 1.0
