@@ -106,3 +106,15 @@ def test_the_quote_prefers_a_sentence_about_the_named_municipality() -> None:
     assert without[0].rank == 1  # by words alone, the København sentence meets more
     (best, *_) = short_answer(best_sentences(meter, [elsewhere, here], places))
     assert best.rank == 2
+
+
+def test_a_followup_naming_a_municipality_gets_the_note_in_the_chat(ruled: Searcher) -> None:
+    from casechat.answer import Responder
+
+    previous = "Hvordan udarbejdede man et velfærdsteknologisk CV til borgerne?"
+    answer = Responder(ruled).answer("og i Herning?", k=1, previous=previous)
+    assert answer.result is not None and answer.result.places.named == ("Herning",)
+    assert [h.chunk.municipalities for h in answer.hits] == [("København",)]
+    assert "Ingen af passagerne handler om Herning – her er det nærmeste fra København." in (
+        answer.html
+    )
