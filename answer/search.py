@@ -166,6 +166,7 @@ class Searcher(Ranker):
         ranking = self.rank(question, mode, sources, municipalities)
         query, timings = ranking.query, dict(ranking.timings_ms)
         t0 = time.perf_counter()
+        decided = ranking  # the verdict is the ranking's; the order shown may put a place first
         named = named_in(query, self.known_places)
         moved = False
         if named and not looks_english(query):  # words meet as Danish words only
@@ -180,16 +181,18 @@ class Searcher(Ranker):
         decision = self.evidence.decide(
             query,
             mode,
-            ranking.ranked,
+            decided.ranked,
             ranking.dense_scores,
             ranking.vec,
             ranking.expansions,
             self.rule,
         )
-        probabilities = self._probabilities(ranking)
+        probabilities = self._probabilities(decided)
         probability = max(probabilities.values(), default=None)
         if probability is not None and self.model is not None and ranking.ranked:
             decision = decide_by(self.model, probability, decision)
+        if moved:  # each shown passage's own probability, where it is shown
+            probabilities = self._probabilities(ranking)
         hits = [
             Hit(**vars(h), probability=probabilities.get(h.chunk.chunk_id))
             for h in self.hits(ranking, k)
