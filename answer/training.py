@@ -23,9 +23,11 @@ AUC, per-question shares) are measured on the third.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -36,6 +38,7 @@ from answer.evidence import Evidencer
 from answer.features import FEATURES, Featurizer
 from answer.model import ANSWER_AT, NONE_BELOW, AnswerModel
 from answer.other_domain import sample, sentences
+from answer.question_vectors import embed_questions
 from index.analyze import looks_english, words
 from index.encoder import Embedder
 from index.search import Ranker
@@ -107,31 +110,75 @@ def _size(n: int, scale: float) -> int:
     return max(1, round(n * scale))
 
 
-def questions(snapshot: Snapshot, rng: random.Random, scale: float = 1.0) -> list[Question]:
+def _seeded(*parts: object) -> random.Random:
+    """A random source fixed by `parts` alone (a passage's text, a sentence), so that a
+    question made of unchanged material is the same in every build: its vector can be
+    reused (answer/question_vectors.py), and the same passages train the same model however
+    the index was built."""
+    return random.Random(_hash(SEED, *parts))
+
+
+class _Stable:
+    """Picks from a list of words that barely move when the list changes (rendezvous
+    hashing): a word wins by its own hash, so words coming or going elsewhere in the list
+    do not change the pick."""
+
+    def __init__(self, found: list[str]) -> None:
+        self.found = found
+        self._hashes = np.asarray(
+            [int.from_bytes(hashlib.blake2b(w.encode(), digest_size=8).digest()) for w in found],
+            dtype=np.uint64,
+        )
+
+    def pick(self, rng: random.Random) -> str:
+        key = np.uint64(rng.getrandbits(64))
+        return self.found[int(np.argmin(self._hashes ^ key))]
+
+
+def _hash(*parts: object) -> bytes:
+    return hashlib.blake2b("\0".join(str(p) for p in parts).encode()).digest()
+
+
+def _slots(chunks: dict, total: int) -> list[tuple[int, int, int]]:
+    """(passage, its n-th question, the passage after it) for `total` answerable questions.
+
+    Every passage offers as many slots as a passage needs to reach `total`; the slots with
+    the lowest hash of (text, n) win. A new passage adds its own slots without moving the
+    others' (only the last winners may drop out), so a rebuild asks mostly the same
+    questions."""
+    order = sorted(chunks, key=lambda c: _hash(chunks[c].text))
+    after = {c: order[(i + 1) % len(order)] for i, c in enumerate(order)}
+    repeats = -(-total // len(order))
+    offered = [(c, n) for c in order for n in range(repeats)]
+    offered.sort(key=lambda s: _hash(chunks[s[0]].text, s[1]))
+    return [(c, n, after[c]) for c, n in offered[:total]]
+
+
+def questions(snapshot: Snapshot, scale: float = 1.0) -> list[Question]:
     """The training questions of one index (see the module docstring); `scale` multiplies
-    every group's size."""
+    every group's size. Each question's randomness is fixed by what it is made of
+    (`_seeded`)."""
     chunks = snapshot.chunks
-    ids = sorted(chunks)
+    lex = snapshot.lexical
+    strange = _Stable(_strange_words(snapshot))
     out: list[Question] = []
-    passages = _size(PASSAGES, scale)
-    picked = rng.sample(ids, min(passages, len(ids)))
-    picked += [rng.choice(ids) for _ in range(passages - len(picked))]  # a small index
-    for cid in picked:
+    for cid, n, after in _slots(chunks, _size(PASSAGES, scale)):
+        rng = _seeded("inside", chunks[cid].text, n)
         found = _sentences(chunks[cid].text)
-        other = chunks[rng.choice(ids)].text
+        other = chunks[after].text
         own = set(_TOKEN.findall(chunks[cid].text.lower()))
         others = [t for t in _TOKEN.findall(other) if len(t) >= 4 and t.lower() not in own]
         made = pseudo_question(rng.choice(found), rng, others) if found else None
-        if made:
-            out.append(Question(made[0], "inside", made[1]))
-    lex = snapshot.lexical
-    strange = _strange_words(snapshot)
-    for n, q in enumerate(out):
+        if not made:
+            continue
+        text = made[0]
         # People use words the library never does: some answerable questions get one.
-        if strange and rng.random() < STRANGE_WORD:
-            tokens = q.text.split()
-            tokens.insert(rng.randint(0, len(tokens)), rng.choice(strange))
-            out[n] = Question(" ".join(tokens), q.kind, q.window)
+        if strange.found and rng.random() < STRANGE_WORD:
+            tokens = text.split()
+            tokens.insert(rng.randint(0, len(tokens)), strange.pick(rng))
+            text = " ".join(tokens)
+        out.append(Question(text, "inside", made[1]))
+    rng = _seeded("other")  # the same other-domain questions for every index
     for lang, n in OTHER.items():
         for text in sample(lang, _size(n, scale), rng.randrange(1 << 30)):
             made = pseudo_question(text, rng)
@@ -146,17 +193,19 @@ def questions(snapshot: Snapshot, rng: random.Random, scale: float = 1.0) -> lis
             if words(t) and all(lex.doc_freq(w) > 0 for w in words(t))
         ]
         if len(known) >= 2:
-            start = rng.randint(0, max(0, len(known) - 6))
-            out.append(Question(" ".join(known[start : start + rng.randint(2, 6)]), "other_known"))
+            pick = _seeded("known", text)
+            start = pick.randint(0, max(0, len(known) - 6))
+            out.append(Question(" ".join(known[start : start + pick.randint(2, 6)]), "other_known"))
     inside = [q for q in out if q.kind == "inside"]
-    for q in rng.sample(inside, min(_size(SWAPS, scale), len(inside))) if strange else ():
+    inside.sort(key=lambda q: _hash(q.text))
+    for q in inside[: _size(SWAPS, scale)] if strange.found else ():
         tokens = _TOKEN.findall(q.text)
         known = [t for t in tokens if words(t) and lex.doc_freq(words(t)[0]) > 0]
         if not known:
             continue
         key = min(known, key=lambda t: lex.doc_freq(words(t)[0]))
-        swapped = [rng.choice(strange) if t == key else t for t in tokens]
-        out.append(Question(" ".join(swapped), "swap"))
+        word = strange.pick(_seeded("swap", q.text))
+        out.append(Question(" ".join(word if t == key else t for t in tokens), "swap"))
     return out
 
 
@@ -188,15 +237,16 @@ class Rows:
     shift: float
 
 
-def training_rows(snapshot: Snapshot, embedder: Embedder, scale: float = 1.0) -> Rows | None:
-    """Make, embed (in one batch) and rank the training questions of this index; None when
-    too few are left to learn from."""
-    rng = random.Random(SEED)
-    made = questions(snapshot, rng, scale)
+def training_rows(
+    snapshot: Snapshot, embedder: Embedder, scale: float = 1.0, folder: Path | None = None
+) -> Rows | None:
+    """Make, embed (in one batch; those of the last build in `folder` are reused) and rank
+    the training questions of this index; None when too few are left to learn from."""
+    made = questions(snapshot, scale)
     ranker = Ranker(snapshot, embedder)
     places = sorted({m for c in snapshot.chunks.values() for m in c.municipalities})
     featurizer = Featurizer(Evidencer(snapshot, places))
-    vectors = embedder.embed_queries([q.text for q in made])
+    vectors = embed_questions(embedder, [q.text for q in made], folder)
     rankings = [ranker.rank(q.text, vec=vectors[i : i + 1]) for i, q in enumerate(made)]
     shift = _english_shift(made, rankings)
     rows, labels, kinds = [], [], []
@@ -265,13 +315,16 @@ def sample_scale(passages: int) -> float:
     return min(1.0, max(MIN_SCALE, passages / FULL_SAMPLE_AT))
 
 
-def train(snapshot: Snapshot, embedder: Embedder, scale: float | None = None) -> AnswerModel | None:
-    """The answer model of this index (None for an index too small to learn from)."""
+def train(
+    snapshot: Snapshot, embedder: Embedder, scale: float | None = None, folder: Path | None = None
+) -> AnswerModel | None:
+    """The answer model of this index (None for an index too small to learn from); `folder`
+    keeps the training questions' vectors between builds (answer/question_vectors.py)."""
     if len(snapshot.chunks) < 3:
         return None
     if scale is None:
         scale = sample_scale(len(snapshot.chunks))
-    rows = training_rows(snapshot, embedder, scale)
+    rows = training_rows(snapshot, embedder, scale, folder)
     return fit(rows) if rows is not None else None
 
 
