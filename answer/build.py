@@ -39,7 +39,8 @@ def measure(
     out = calibration.to_dict()
     new = snapshot()
     new.manifest.calibration = out  # the model's features read the levels' sample
-    model = train(new, embedder)
+    # The index folder keeps the training questions' vectors for the next build.
+    model = train(new, embedder, folder=new.path.parent)
     if model is not None:
         out[MODEL_KEY] = model.to_dict()
     return out

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -71,7 +70,7 @@ def test_a_build_trains_the_model_from_that_index_alone(bee_index: Settings) -> 
     assert figures["positives"] >= 5 and figures["negatives"] >= 5
     assert 0.0 <= figures["brier"] <= 1.0 and 0.0 <= figures["auc"] <= 1.0
     # The answerable training questions are made of this corpus' passages, nothing else.
-    made = questions(snapshot, random.Random(0))
+    made = questions(snapshot)
     passages = [" ".join(re.findall(r"\w[\w-]*", c.text.lower())) for c in snapshot.chunks.values()]
     inside = [q for q in made if q.kind == "inside"]
     assert inside and all(any(q.window.lower() in p for p in passages) for q in inside)
