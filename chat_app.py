@@ -25,6 +25,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 import gradio as gr  # noqa: E402
 from rich.console import Console  # noqa: E402
 
+from answer.search import Searcher  # noqa: E402
 from base.errors import CasechatError  # noqa: E402
 from base.settings import ServerSettings, Settings  # noqa: E402
 from casechat import startup  # noqa: E402
@@ -57,7 +58,6 @@ from casechat.security import trust_proxies  # noqa: E402
 from casechat.server import Extras  # noqa: E402
 from casechat.similar import similar_turn  # noqa: E402
 from index.encoder import Embedder  # noqa: E402
-from index.search import Searcher  # noqa: E402
 
 # System fonts only: the default theme would fetch web fonts from Google.
 THEME = gr.themes.Default(

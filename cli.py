@@ -55,7 +55,7 @@ def build(
 
     try:
         if verify:  # run_build has no verify: no progress bar here
-            from index.build import build_index
+            from answer.build import build_index
             from index.encoder import load_embedder
 
             settings = settings_for(index_dir, corpus)
@@ -88,7 +88,7 @@ def eval_(
     ] = False,
 ) -> None:
     """Mål søgekvaliteten på et sæt spørgsmål med kendte svar (recall, MRR, nDCG, afståelse)."""
-    from index.search import open_searcher
+    from answer.search import open_searcher
     from tools import evaluation
 
     try:

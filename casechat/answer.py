@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from answer.search import Hit, Searcher, SearchResult
 from base.errors import CasechatError
 from casechat.answer_link import answer_link
 from casechat.cards import render_answer
@@ -22,7 +23,6 @@ from casechat.live_index import FixedIndex, SearcherSource
 from casechat.metrics import answered
 from casechat.pool import SHARED
 from casechat.wording import NO_PASSAGES, cut_notice, reason_notice
-from index.search import Hit, Searcher, SearchResult
 
 log = logging.getLogger("casechat.chat")
 

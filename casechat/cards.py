@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from answer.model import ANSWER_AT
+from answer.quote import Quote
+from answer.search import Hit
 from casechat.card_tools import render_tools
 from casechat.html_text import (
     case_label,
@@ -22,15 +25,24 @@ from casechat.html_text import (
     pages_label,
 )
 from index.fusion import Fusion, strength
-from index.quote import Quote
-from index.search import Hit
 from ingest.document import Chunk, Document
 
 _LEVELS = {"high": "høj", "mid": "middel", "low": "lav"}
+#: A passage at least this likely to answer is labelled "høj"; from ANSWER_AT "middel".
+HIGH_PROBABILITY = 0.75
+
+
+def probability_level(p: float) -> str:
+    """ "high", "mid" or "low" for a passage's answer probability."""
+    return "high" if p >= HIGH_PROBABILITY else "mid" if p >= ANSWER_AT else "low"
 
 
 def relevance(hit: Hit, fusion: Fusion | None) -> tuple[str, str]:
     """('høj' | 'middel' | 'lav', explanation for the tooltip) for one passage.
+
+    With an answer model (answer/model.py) the level is the passage's own calibrated
+    probability of answering the question, absolute and comparable across questions
+    (`probability_level`). Without one:
 
     The level comes from `index.fusion.strength`: with convex fusion (the
     default) the fused score as a share of its maximum; with reciprocal rank
@@ -38,6 +50,11 @@ def relevance(hit: Hit, fusion: Fusion | None) -> tuple[str, str]:
     lists are scaled within each question, so this says how a passage stands
     against the other candidates, not whether the cases answer the question.
     """
+    if hit.probability is not None:
+        return _LEVELS[probability_level(hit.probability)], (
+            f"sandsynlighed {hit.probability:.2f} for, at passagen besvarer spørgsmålet "
+            "(svarmodellen, lært af dette indeks)"
+        ).replace(".", ",", 1)
     found = strength(hit.score, hit.rank, fusion)
     if found.share is not None:
         basis = f"samlet score {found.share:.2f} af 1 (betydning og nøgleord vægtet sammen)"
@@ -84,7 +101,11 @@ def render_card(hit: Hit, number: int, terms: Iterable[str], fusion: Fusion | No
     """One numbered citation card: case and section, relevance, metadata, the passage."""
     chunk, document = hit.chunk, hit.document
     label, basis = relevance(hit, fusion)
-    level = strength(hit.score, hit.rank, fusion).level
+    level = (
+        probability_level(hit.probability)
+        if hit.probability is not None
+        else strength(hit.score, hit.rank, fusion).level
+    )
     return (
         f'<div class="cc-card" data-source="{escape(chunk.source)}" '
         f'data-chunk="{chunk.chunk_id}" id="cc-{chunk.chunk_id}">'

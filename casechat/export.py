@@ -25,9 +25,9 @@ from pathlib import Path
 from docx import Document as WordDocument
 from docx.shared import Pt
 
+from answer.search import Hit, SearchResult
 from casechat.html_text import case_label, danish_date, pages_label
 from casechat.wording import NO_PASSAGES, notices
-from index.search import Hit, SearchResult
 
 TITLE = "Samtale fra casechat"
 FORMATS = ("md", "docx")

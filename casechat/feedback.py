@@ -18,10 +18,10 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from answer.quote import SentenceScorer, sentence_spans
+from answer.search import Searcher
 from base.errors import QueryError
 from casechat.lookup import check_question
-from index.quote import SentenceScorer, sentence_spans
-from index.search import Searcher
 from ingest.document import Chunk
 
 log = logging.getLogger("casechat.feedback")

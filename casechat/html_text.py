@@ -12,7 +12,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from index.analyze import words
+from index.lemma import text_words
 from ingest.document import Chunk, Document
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -27,26 +27,26 @@ def escape(text: object) -> str:
 
 
 def question_terms(question: str) -> frozenset[str]:
-    """The question's content words as the keyword index sees them (stemmed, æøå-folded)."""
-    return frozenset(words(question))
+    """The dictionary forms of the question's content words (index/lemma.py, æøå-folded)."""
+    return frozenset(f for w in text_words(question) for f in w.forms)
 
 
 def highlight(text: str, terms: Iterable[str]) -> str:
-    """Escaped `text` with each whole word whose index term is in `terms` wrapped in <mark>.
+    """Escaped `text` with each whole word that shares a dictionary form with `terms` (from
+    `question_terms`) wrapped in <mark>.
 
-    Both sides go through `index.analyze.words`, so "lederne" matches "ledernes"
-    and "kobenhavn" matches "København"; stop words and one-character tokens
-    ("1", list numbers) never match.
+    Words match as words (index/lemma.py): "lederne" matches "ledere" and "kobenhavn"
+    matches "København", but "bag" never matches "bager"; stop words and one-character
+    tokens ("1", list numbers) never match.
     """
     terms = frozenset(terms)
     out: list[str] = []
     cursor = 0
-    for match in _TOKEN.finditer(text):
-        token_terms = words(match.group()) if len(match.group()) > 1 else []
-        if token_terms and terms.intersection(token_terms):
-            out.append(escape(text[cursor : match.start()]))
-            out.append(f"<mark>{escape(match.group())}</mark>")
-            cursor = match.end()
+    for word in text_words(text):
+        if word.forms & terms and word.end - word.start > 1:
+            out.append(escape(text[cursor : word.start]))
+            out.append(f"<mark>{escape(text[word.start : word.end])}</mark>")
+            cursor = word.end
     out.append(escape(text[cursor:]))
     return "".join(out)
 

@@ -18,10 +18,10 @@ import os
 import threading
 from typing import Protocol
 
+from answer.search import Searcher, open_searcher
 from base.errors import CasechatError
 from base.settings import Settings
 from index.encoder import Embedder
-from index.search import Searcher, open_searcher
 from index.store import CURRENT
 
 log = logging.getLogger("casechat.live")

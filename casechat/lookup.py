@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from answer.search import MAX_QUERY_CHARS, Searcher, SearchResult
 from base.errors import QueryError
 from casechat.answer import MAX_K
 from casechat.live_index import SearcherSource
 from casechat.results import hit_row, short_answer_rows
 from casechat.wording import notices, quoted_list
-from index.search import MAX_QUERY_CHARS, Searcher, SearchResult
 
 DEFAULT_K = 3
 
@@ -90,6 +90,7 @@ def result_payload(result: SearchResult) -> dict:
         "notice": notices(result),
         "results": [hit_row(h) for h in result.hits],
         "searched": result.query,
+        "probability": None if result.probability is None else round(result.probability, 4),
     }
 
 

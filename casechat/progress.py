@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from answer.build import BuildReport, build_index
 from base.settings import Settings
-from index.build import BuildReport, build_index
 from index.encoder import Embedder, load_embedder
 
 

@@ -6,7 +6,7 @@ or dropped (README, "The command line").
 
 from __future__ import annotations
 
-from index.search import Hit, SearchResult
+from answer.search import Hit, SearchResult
 
 
 def hit_row(hit: Hit) -> dict:
@@ -28,6 +28,8 @@ def hit_row(hit: Hit) -> dict:
         "page_end": chunk.page_end,
         "format": document.format,
         "best_sentence": hit.best.text if hit.best else None,
+        # P(this passage answers the question), answer/model.py; None without a model.
+        "probability": None if hit.probability is None else round(hit.probability, 4),
     }
 
 

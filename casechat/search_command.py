@@ -37,9 +37,9 @@ def search(
     ] = None,
 ) -> None:
     """Find de tekststykker, der bedst besvarer spørgsmålet."""
+    from answer.search import open_searcher
     from casechat.results import hit_row
     from casechat.wording import notices
-    from index.search import open_searcher
 
     export = fmt is not None or out is not None
     if export:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from answer.search import Hit, Searcher
 from base.errors import QueryError
 from casechat.answer import DEFAULT_K, MAX_K, Answer
 from casechat.cards import card_title, render_card
@@ -22,7 +23,6 @@ from casechat.chat_view import render_footer, render_message, render_question
 from casechat.export import Turn, citations_of
 from casechat.html_text import escape
 from casechat.live_index import SearcherSource
-from index.search import Hit, Searcher
 from ingest.document import Chunk
 
 log = logging.getLogger("casechat.chat")

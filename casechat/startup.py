@@ -17,13 +17,13 @@ from pathlib import Path
 
 from rich.console import Console
 
+from answer.search import Searcher, open_searcher
 from base.errors import CasechatError
 from base.settings import Settings
 from casechat.live_index import LiveIndex
 from casechat.progress import run_build
 from index.encoder import Embedder, load_embedder
 from index.manifest import Manifest
-from index.search import Searcher, open_searcher
 
 log = logging.getLogger("casechat.startup")
 

@@ -6,8 +6,9 @@ where they become sentences for people.
 
 from __future__ import annotations
 
-from index.decision import NEAREST, NONE
-from index.search import SearchResult
+from answer.decision import NEAREST, NONE
+from answer.search import SearchResult
+from casechat.html_text import case_label
 
 NO_PASSAGES = "Jeg fandt ingen passager i casene, der besvarer spørgsmålet."
 
@@ -32,12 +33,33 @@ NEAREST_NOTE = "Casene svarer måske ikke præcist på dette – " + NEAREST_TAI
 DETAIL_NOTE = "Casene nævner ikke det tal, beløb eller tidspunkt, du spørger om – " + NEAREST_TAIL
 
 
+def place_notice(result: SearchResult) -> str:
+    """The note that none of the shown passages is about a municipality the question
+    names, and where the nearest are from ("" when they are, or nothing is shown)."""
+    missing = list(result.places.missing)
+    if not missing or not result.hits:
+        return ""
+    names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " eller " + missing[-1]
+    nearest = case_label(result.hits[0].chunk, result.hits[0].document)
+    return f"Ingen af passagerne handler om {names} – her er det nærmeste fra {nearest}."
+
+
 def reason_notice(result: SearchResult) -> str:
-    """What a person should know about the passages shown: unknown names, or that they are
-    only the nearest ("" for a plain answer and for verdict none)."""
+    """What a person should know about the passages shown: a named municipality none of
+    them is about, unknown names, or that they are only the nearest ("" for a plain
+    answer and for verdict none)."""
     decision = result.decision
     if decision.verdict == NONE:
         return ""
+    places = place_notice(result)
+    if places:
+        other = _other_notice(result)
+        return f"{places} {other}" if other and other != NEAREST_NOTE else places
+    return _other_notice(result)
+
+
+def _other_notice(result: SearchResult) -> str:
+    decision = result.decision
     names = f"Casene nævner ikke {quoted_list(result.unknown)}" if result.unknown else ""
     if decision.reason == "names" and names:
         return f"{names} – {NEAREST_TAIL}" if decision.verdict == NEAREST else f"{names}."

@@ -109,7 +109,7 @@ def looks_english(text: str) -> bool:
 def names(text: str) -> list[str]:
     """Words written as names: capitalized inside a sentence, or acronyms anywhere.
 
-    "Hvordan har Aarhus Kommune brugt ChatGPT?" -> ["Aarhus", "Kommune", "ChatGPT"].
+    "Hvordan har Atlantis Kommune brugt RoboKom?" -> ["Atlantis", "Kommune", "RoboKom"].
     A capital after ".", "!", "?" or ":" starts a sentence and says nothing.
     """
     found = []

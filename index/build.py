@@ -22,7 +22,6 @@ from base.settings import Settings
 from index import ann
 from index.analyze import ANALYZER_VERSION
 from index.ann import AnnParams
-from index.calibrate import calibrate
 from index.encoder import Embedder, backend_of
 from index.generation import Generation, LiveSegment
 from index.incremental import Reuse, legacy_vectors, plan_graph, to_merge
@@ -33,6 +32,7 @@ from index.manifest import Manifest, now
 from index.segment import Segment, merge_segments, new_name, write_segment
 from index.store import (
     GenerationWriter,
+    Snapshot,
     build_lock,
     check_compatible,
     open_generation,
@@ -91,6 +91,16 @@ def _previous(
     return old if old.manifest.dim == embedder.dim else None
 
 
+#: Measures a new index for the answer layer at build time (answer/build.py passes one):
+#: (embedder, live ids, their texts, the flat index, the new index as a Snapshot, made on
+#: demand) -> what the manifest keeps as `calibration`. The index floor does not know
+#: what is measured.
+Measure = Callable[
+    [Embedder, np.ndarray, Callable[[list[int]], dict], faiss.Index, Callable[[], Snapshot]],
+    dict,
+]
+
+
 def build_index(
     settings: Settings,
     embedder: Embedder,
@@ -100,8 +110,12 @@ def build_index(
     ann_params: AnnParams | None = None,
     verify: bool = False,
     ocr_progress: Progress | None = None,
+    measure: Measure | None = None,
 ) -> BuildReport:
     """Bring the index in line with the corpus folder; see the module docstring.
+
+    ``measure`` (answer/build.py) measures the new index for the answer layer; without
+    it the manifest's ``calibration`` is empty.
 
     ``verify`` checks the old index's checksums before extending it (else sizes only);
     a damaged old index is rebuilt from scratch. ``full`` and ``verify`` also read and
@@ -231,8 +245,22 @@ def build_index(
         order = new.order()
         index = new.flat_index(order)
         live_ids = faiss.vector_to_array(index.id_map)
-        calibration = calibrate(embedder, live_ids, lambda ids: passage_texts(new, ids), index)
-        manifest.calibration = calibration.to_dict() if calibration else {}
+
+        def snapshot() -> Snapshot:
+            return Snapshot(
+                writer.tmp,
+                manifest,
+                index,
+                new.chunks(order),
+                new.documents(),
+                new.lexical(order),
+            )
+
+        manifest.calibration = (
+            measure(embedder, live_ids, lambda ids: passage_texts(new, ids), index, snapshot)
+            if measure is not None
+            else {}
+        )
         report.chunks_total = manifest.n_chunks = len(live_ids)
 
         ann_started = time.perf_counter()

@@ -1,8 +1,8 @@
 """Query words that no passage contains: split compounds, mend typos, against the index.
 
-Danish writes compounds as one word, so a question's "lederforløb" may meet
-"leder" and "forløb" in the passages but never the compound itself, and a
-question typed fast has words no text has ("opbaking"). For each content word
+Danish writes compounds as one word, so a question's compound may meet its
+parts in the passages but never the compound itself, and a question typed fast
+has words no text has. For each content word
 of the question with no passage at all (document frequency 0), and that is not
 written as a name:
 
@@ -12,8 +12,8 @@ written as a name:
 2. **Typo:** else the index term nearest by edit distance, within 1 edit for
    words of 5–8 letters and 2 for longer ones (rapidfuzz), with the same first
    letter (typing slips rarely hit the first letter, while a real word the
-   corpus lacks, "kostede", often has a neighbour that differs there,
-   "bostede"), the most frequent one on ties.
+   corpus lacks often has a neighbour that differs there), the most frequent
+   one on ties.
 
 The found terms are added to the keyword search and count for the keyword
 evidence of the decision in place of the word. Everything is looked up in the
@@ -29,7 +29,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from index.analyze import ANALYZER, names
+from index.analyze import ANALYZER, names, words
 
 MIN_PART = 3
 LINKS = ("s", "e")
@@ -103,3 +103,10 @@ class Expander:
             elif mended := self.mend(term):
                 out.append(Expansion(term, (mended,), "typo"))
         return out
+
+
+def with_expansions(query: str, expansions: list[Expansion]) -> str:
+    """The question for the keyword search, with the index terms its missing words stand for
+    (each kept only if the analyzer reads it back as itself)."""
+    extra = [t for e in expansions for t in e.terms if words(t) == [t]]
+    return f"{query} {' '.join(extra)}" if extra else query

@@ -39,7 +39,7 @@ class Fusion:
     depth: int = 100
     method: str = "convex"
     k: int = 60
-    #: Weight of the best sentence's score (index/quote.py) added to the fused score of
+    #: Weight of the best sentence's score (index/sentences.py) added to the fused score of
     #: the top `rerank_depth` passages: a passage with one strongly matching sentence is
     #: often the answer. 0 switches the re-ranking off.
     sentence: float = 0.0

@@ -53,7 +53,7 @@ class Manifest:
     ann: str = "flat"
     #: How the vectors were computed (e.g. "onnx-int8"); queries must use the same.
     backend: str = ""
-    #: Reference levels of the answer/abstain decision, measured at build (index/calibrate.py).
+    #: Reference levels of the answer/abstain decision, measured at build (answer/calibrate.py).
     calibration: dict = field(default_factory=dict)
     created_at: str = field(default_factory=now)
     updated_at: str = field(default_factory=now)

@@ -1,10 +1,10 @@
-"""Search one index: dense (FAISS), keyword (BM25) or both fused, and the decision.
+"""Rank one index: dense (FAISS), keyword (BM25) or both fused.
 
-`Searcher.search` ranks passages (fusion rules in index/fusion.py), gathers the
-evidence for the answer/abstain decision (index/decision.py) and returns a
-`SearchResult` that carries the ranked hits, the decision with its reason code
-and its evidence. It writes no text for people: wording is made in the chat and
-the CLI. `open_searcher` is the one way to open a searcher for an index folder.
+`Ranker.rank` cleans the question, ranks passages (fusion rules in
+index/fusion.py) and returns a `Ranking`: the ordered passage ids with their
+dense and keyword scores, the question vector and the expansions. Turning a
+ranking into an answer (evidence, verdict, quotes) is the answer layer's job
+(answer/search.py `Searcher`, a `Ranker` that also decides).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -20,12 +21,11 @@ from base.errors import QueryError
 from base.settings import Settings
 from index.analyze import looks_english
 from index.ann import single_thread_queries
-from index.decision import AbstainRule, Decision, Evidence, rule_for_model
 from index.encoder import Embedder, backend_of, load_embedder
-from index.evidence import Evidencer, context_terms, with_expansions
+from index.expand import Expander, Expansion, with_expansions
 from index.fusion import Fusion, diversify, fuse
 from index.manifest import Manifest
-from index.quote import Passage, Quote, best_sentences, short_answer
+from index.sentences import SentenceScorer, context_terms
 from index.store import Snapshot, check_compatible, load_snapshot
 from ingest.document import Chunk, Document
 
@@ -45,55 +45,29 @@ _CONTROL = re.compile(
 
 @dataclass(frozen=True)
 class Hit:
+    """One ranked passage."""
+
     chunk: Chunk
     document: Document
     score: float
     rank: int
     dense: float | None = None
     lexical: float | None = None
-    #: The passage's sentence that best answers the question (index/quote.py).
-    best: Quote | None = None
 
 
 @dataclass(frozen=True)
-class SearchResult:
-    """The ranked passages for one question and the decision on them."""
+class Ranking:
+    """The passages of one index ranked for one question, best first."""
 
     query: str  # the question as searched (cleaned, maybe cut)
-    hits: list[Hit]  # what to show: empty when the decision is to abstain
-    decision: Decision
-    #: The question was longer than MAX_QUERY_CHARS and was cut (to len(query)).
-    cut: bool = False
+    cut: bool  # the question was longer than MAX_QUERY_CHARS and was cut
+    mode: str
+    ranked: list[tuple[int, float]]  # (chunk id, fused score), best first
+    dense_scores: dict[int, float]
+    word_scores: dict[int, float]
+    vec: np.ndarray | None  # the (1, dim) question vector (None in bm25 mode)
+    expansions: list[Expansion]
     timings_ms: dict[str, float] = field(default_factory=dict)
-    #: The ranked hits before the decision (what evaluation scores).
-    candidates: list[Hit] = field(default_factory=list)
-    #: The one or two sentences of the shown passages that best answer (empty for `none`).
-    short_answer: tuple[Quote, ...] = ()
-
-    @property
-    def verdict(self) -> str:
-        return self.decision.verdict
-
-    @property
-    def abstained(self) -> bool:
-        return self.decision.abstained
-
-    @property
-    def evidence(self) -> Evidence:
-        return self.decision.evidence
-
-    @property
-    def dense_top(self) -> float:
-        return self.decision.evidence.dense_top
-
-    @property
-    def coverage(self) -> float:
-        return self.decision.evidence.coverage
-
-    @property
-    def unknown(self) -> tuple[str, ...]:
-        """Names in the question that no passage mentions."""
-        return self.decision.evidence.unknown
 
 
 def clean_query(raw: str) -> tuple[str, bool]:
@@ -127,15 +101,11 @@ def top_rows(scores: np.ndarray, depth: int) -> np.ndarray:
     return rows[np.argsort(-scores[rows], kind="stable")][:depth]
 
 
-class Searcher:
-    """Search one loaded index snapshot with one embedder; safe to share across threads."""
+class Ranker:
+    """Rank one loaded index snapshot with one embedder; safe to share across threads."""
 
     def __init__(
-        self,
-        snapshot: Snapshot,
-        embedder: Embedder,
-        fusion: Fusion | None = None,
-        rule: AbstainRule | None = None,
+        self, snapshot: Snapshot, embedder: Embedder, fusion: Fusion | None = None
     ) -> None:
         # Question vectors must come from the backend that made the index's vectors.
         check_compatible(snapshot.manifest, None, None, backend_of(embedder))
@@ -143,9 +113,18 @@ class Searcher:
         self.snapshot = snapshot
         self.embedder = embedder
         self.fusion = fusion or Fusion()
-        self.rule = rule or rule_for_model(embedder.name)
         self._row_ids = snapshot.lexical.ids
-        self.evidence = Evidencer(snapshot, self.municipalities())
+
+    @cached_property
+    def expander(self) -> Expander:
+        """Compound splitting and typo mending against this index's vocabulary."""
+        lex = self.snapshot.lexical
+        return Expander(lex.doc_freq, lex.vocabulary())
+
+    def scorer(self, query: str) -> SentenceScorer:
+        """Scores sentences against `query` with this index's term weights."""
+        lex = self.snapshot.lexical
+        return SentenceScorer(query, lex.doc_freq, len(lex.ids))
 
     # --- small accessors, so callers need not reach into the snapshot ---------------
 
@@ -212,7 +191,7 @@ class Searcher:
     ) -> list[tuple[int, float]]:
         """The top of the fused ranking re-scored with each passage's best sentence."""
         depth = self.fusion.rerank_depth
-        scorer = self.evidence.scorer(query)
+        scorer = self.scorer(query)
         chunks, weight = self.snapshot.chunks, self.fusion.sentence
         top = [
             (cid, score + weight * scorer.best(chunks[cid].text, context_terms(chunks[cid])))
@@ -220,37 +199,29 @@ class Searcher:
         ]
         return sorted(top, key=lambda p: (-p[1], p[0])) + ranked[depth:]
 
-    def _quote(self, query: str, hits: list[Hit]) -> tuple[list[Hit], tuple[Quote, ...]]:
-        """The hits with their best sentences, and the short answer over them."""
-        if not hits:
-            return hits, ()
-        scorer = self.evidence.scorer(query)
-        top = max(h.score for h in hits) or 1.0
-        passages = [
-            Passage(h.rank, h.chunk.chunk_id, h.chunk.text, h.score / top, context_terms(h.chunk))
-            for h in hits
-        ]
-        quotes = best_sentences(scorer, passages)
-        by_rank = {q.rank: q for q in quotes}
-        return [replace(h, best=by_rank.get(h.rank)) for h in hits], short_answer(quotes)
-
-    def search(
+    def rank(
         self,
         question: str,
-        k: int = 3,
         mode: str = "hybrid",
         sources: set[str] | None = None,
         municipalities: set[str] | None = None,
-    ) -> SearchResult:
+        vec: np.ndarray | None = None,
+    ) -> Ranking:
+        """Rank the passages (of `sources` and `municipalities`, if given) for `question`.
+
+        `vec` is the question's (1, dim) vector if already embedded (a batch at build)."""
         if mode not in MODES:
             raise QueryError(f"Ukendt søgemåde '{mode}'. Vælg en af: {', '.join(MODES)}.")
         query, cut = clean_query(question)
         allowed = self._allowed(sources, municipalities)
         t0 = time.perf_counter()
-        vec = self.embedder.embed_queries([query]) if mode != "bm25" else None
+        if mode == "bm25":
+            vec = None
+        elif vec is None:
+            vec = self.embedder.embed_queries([query])
         dense_order, dense_scores = self._dense(vec, allowed) if vec is not None else ([], {})
         t1 = time.perf_counter()
-        expansions = self.evidence.expander.expand(query)
+        expansions = self.expander.expand(query)
         (word_order, word_scores), (gram_order, gram_scores) = (
             self._lexical(with_expansions(query, expansions), allowed)
             if mode != "dense"
@@ -275,45 +246,33 @@ class Searcher:
                 ranked = diversify(ranked, source_of, self.fusion.same_document)
         t3 = time.perf_counter()
         timings = dict(
-            dense_ms=(t1 - t0) * 1e3, lexical_ms=(t2 - t1) * 1e3, fuse_ms=(t3 - t2) * 1e3
+            dense_ms=(t1 - t0) * 1e3,
+            lexical_ms=(t2 - t1) * 1e3,
+            fuse_ms=(t3 - t2) * 1e3,
+            total_ms=(t3 - t0) * 1e3,
         )
-        decision = self.evidence.decide(
-            query, mode, ranked, dense_scores, vec, expansions, self.rule
+        return Ranking(
+            query, cut, mode, ranked, dense_scores, word_scores, vec, expansions, timings
         )
-        hits = [
+
+    def hits(self, ranking: Ranking, k: int) -> list[Hit]:
+        """The `k` best passages of a ranking as hits."""
+        chunks, documents = self.snapshot.chunks, self.snapshot.documents
+        return [
             Hit(
-                chunk=self.snapshot.chunks[cid],
-                document=self.snapshot.documents[self.snapshot.chunks[cid].source],
+                chunk=chunks[cid],
+                document=documents[chunks[cid].source],
                 score=float(score),
                 rank=rank,
-                dense=dense_scores.get(cid),
-                lexical=word_scores.get(cid),
+                dense=ranking.dense_scores.get(cid),
+                lexical=ranking.word_scores.get(cid),
             )
-            for rank, (cid, score) in enumerate(ranked[:k], start=1)
+            for rank, (cid, score) in enumerate(ranking.ranked[:k], start=1)
         ]
-        t4 = time.perf_counter()
-        hits, short = self._quote(query, hits)
-        timings["quote_ms"] = (time.perf_counter() - t4) * 1e3
-        timings["total_ms"] = (time.perf_counter() - t0) * 1e3
-        return SearchResult(
-            query,
-            [] if decision.abstained else hits,
-            decision,
-            cut=cut,
-            timings_ms=timings,
-            candidates=hits,
-            short_answer=() if decision.abstained else short,
-        )
 
 
-def open_searcher(
-    settings: Settings,
-    embedder: Embedder | None = None,
-    *,
-    fusion: Fusion | None = None,
-    rule: AbstainRule | None = None,
-) -> Searcher:
+def open_ranker(settings: Settings, embedder: Embedder | None = None) -> Ranker:
     """Load the live index of `settings.index_dir` (refusing a mismatched one) and the
-    model it was built with (or `embedder`), ready to search."""
+    model it was built with (or `embedder`), ready to rank."""
     snapshot = load_snapshot(settings.index_dir, model=settings.model, chunking=settings.chunking)
-    return Searcher(snapshot, embedder or load_embedder(settings.model), fusion=fusion, rule=rule)
+    return Ranker(snapshot, embedder or load_embedder(settings.model))

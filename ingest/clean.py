@@ -2,7 +2,7 @@
 
 What is removed is what these texts carry besides the case itself: web-page
 leftovers ("Gå til hovedindhold", "Log ind", "×", navigation before the title),
-a repeated title, a PDF's `<b>` table of contents, page numbers, and markdown
+a repeated title, a table of contents (recognised by its form), page numbers, and markdown
 markers. Words split over a page break are joined again. The result is plain
 paragraphs separated by blank lines, with headings as their own paragraphs.
 """
@@ -45,6 +45,8 @@ _LIST_ITEM = re.compile(r"^(?:[-•*–]\s|\d+\.\s)")
 _DATE_LINE = re.compile(r"^(?:\d{1,2}\.?\s*\w+\.?\s+\d{4}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})$")
 _PAGE_NUMBER = re.compile(r"^(?:side\s*)?\d{1,3}$", re.IGNORECASE)
 _SENTENCE_END = tuple('.!?:;"”’)»')
+#: A table-of-contents line: a section number or a dot leader, a title, a page number.
+_CONTENTS_LINE = re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+\S.*?|\S.*?\.{3,})\s*(\d{1,3})$")
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,8 @@ def _raw_blocks(text: str) -> list[Block]:
     for para in re.split(r"\n\s*\n", text):
         lines = [ln.strip() for ln in para.split("\n")]
         lines = [ln for ln in lines if ln and ln.lower() not in RESIDUE]
-        if any("<b>" in ln.lower() for ln in lines):
-            continue  # the PDF's table of contents: `<b>2.</b> <b>TITLE</b> <b>4</b>`
+        if _is_contents([strip_markup(ln) for ln in lines]):
+            continue
         if not lines:
             continue
         heading = _MD_HEADING.match(lines[0]) if len(lines) == 1 else None
@@ -102,6 +104,18 @@ def _raw_blocks(text: str) -> list[Block]:
         cleaned = [strip_markup(ln) for ln in lines]
         blocks.append(Block("\n".join(ln for ln in cleaned if ln)))
     return [b for b in blocks if b.text]
+
+
+def _is_contents(lines: list[str]) -> bool:
+    """A table of contents: two or more lines, each a numbered (or dot-led) title ending
+    in a page number, the page numbers never going down ("1. Indledning 1", "2. … 4")."""
+    if len(lines) < 2:
+        return False
+    matches = [_CONTENTS_LINE.match(ln) for ln in lines]
+    if not all(matches):
+        return False
+    pages = [int(m.group(1)) for m in matches if m]
+    return all(a <= b for a, b in zip(pages, pages[1:], strict=False))
 
 
 def _is_residue(block: Block) -> bool:

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from answer.build import build_index
+from answer.search import Searcher
 from base.settings import ROOT, Settings
-from index.build import build_index
 from index.encoder import HashingEmbedder
-from index.search import Searcher
 from index.store import Snapshot, load_snapshot
 
 CORPUS = ROOT / "corpus"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from answer.build import build_index
+from answer.decision import AbstainRule
+from answer.search import Searcher
 from base.settings import Settings
-from index.build import build_index
-from index.decision import AbstainRule
 from index.encoder import HashingEmbedder
-from index.search import Searcher
 from index.store import load_snapshot
 
 TINY = {

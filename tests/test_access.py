@@ -18,13 +18,13 @@ from conftest import copy_corpus
 from typer.testing import CliRunner
 
 import chat_app
+from answer.build import build_index
+from answer.search import Searcher, open_searcher
 from base.settings import ROOT, Settings
 from casechat.answer import GENERIC_ERROR, NO_PASSAGES
 from casechat.chat_view import CONTEXT_MISSING
 from cli import app as cli
-from index.build import build_index
 from index.encoder import HashingEmbedder
-from index.search import Searcher, open_searcher
 from index.store import current_path
 from tools.loadtest import ask, free_port
 

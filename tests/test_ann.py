@@ -8,13 +8,13 @@ import faiss
 import numpy as np
 import pytest
 
+from answer.build import build_index
+from answer.search import Searcher, top_rows
 from base.errors import IndexCorruptError
 from base.settings import Settings
 from index import ann
 from index.ann import AnnParams, ann_for, build_hnsw, recall_at_k
-from index.build import build_index
 from index.encoder import HashingEmbedder
-from index.search import Searcher, top_rows
 from index.store import current_path, load_snapshot, new_flat_index
 
 

@@ -10,16 +10,16 @@ import pytest
 from conftest import HERNING, KL_REPORT
 from served import Served, serve_copy
 
+from answer.build import build_index
+from answer.decision import VERDICTS
 from base.settings import Settings
 from casechat.results import hit_row
-from index.build import build_index
-from index.decision import VERDICTS
 from index.encoder import HashingEmbedder
 
 ODENSE = "Hvordan har Odense udviklet ledernes digitale kompetencer?"
 ROW_KEYS = {
     "rank", "text", "score", "source", "title", "section", "municipalities", "date",
-    "start", "end", "chunk_id", "page_start", "page_end", "format", "best_sentence",
+    "start", "end", "chunk_id", "page_start", "page_end", "format", "best_sentence", "probability",
 }  # fmt: skip
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:gradio.queueing")
 
@@ -43,7 +43,7 @@ def test_get_search_returns_verdict_short_answer_and_cli_rows(
     response = http.get("/api/search", params={"question": ODENSE, "k": 4})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"verdict", "short_answer", "notice", "results", "searched"}
+    assert set(body) == {"verdict", "short_answer", "notice", "results", "searched", "probability"}
     assert body["verdict"] in VERDICTS and isinstance(body["notice"], str)
     assert len(body["results"]) == 4 and body["results"][0]["source"] == KL_REPORT
     assert all(set(row) == ROW_KEYS for row in body["results"])

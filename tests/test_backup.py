@@ -11,12 +11,12 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from answer.build import build_index
+from answer.search import open_searcher
 from base.settings import Settings
 from casechat.library import Library
 from cli import app
-from index.build import build_index
 from index.encoder import HashingEmbedder
-from index.search import open_searcher
 from index.store import build_lock, current_path
 
 runner = CliRunner()

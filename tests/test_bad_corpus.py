@@ -15,12 +15,12 @@ from typer.testing import CliRunner
 
 import index.build
 import ingest.load
+from answer.build import build_index
+from answer.search import Searcher
 from base.errors import CorpusError
 from base.settings import Settings
 from cli import app
-from index.build import build_index
 from index.encoder import HashingEmbedder
-from index.search import Searcher
 from index.store import load_snapshot
 from ingest.load import MAX_FILE_BYTES, decode_text, read_source
 from ingest.pipeline import scan_corpus

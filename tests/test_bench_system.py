@@ -8,9 +8,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from answer.build import build_index
 from base.settings import ROOT, Settings
 from cli import app
-from index.build import build_index
 from index.encoder import HashingEmbedder
 from tools.bench.startup import StartupResult, stages_in_new_process
 from tools.bench.system import peak_rss_mb, reset_peak_rss, rss_mb

@@ -20,11 +20,11 @@ from test_browser import ARGS, ARTIFACTS, CHROMIUM, ask, open_chat
 from test_real_documents import MANUAL_HTML, need
 
 import chat_app
+from answer.build import build_index
 from base.settings import LIBRARY_ENV, OCR_CACHE_ENV, WEB_ALLOW_PRIVATE_ENV, Settings, WebPolicy
 from casechat.library import Library
 from casechat.library.web import add_url
 from casechat.live_index import LiveIndex
-from index.build import build_index
 from index.encoder import HashingEmbedder
 from ingest.readers import ocr
 from tools.known_pdfs import case_paragraphs, columns_pdf, scanned_pdf

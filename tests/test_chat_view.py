@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from answer.search import Hit, Searcher
 from casechat.cards import relevance
-from casechat.html_text import highlight
-from index.analyze import words
+from casechat.html_text import highlight, question_terms
 from index.fusion import Fusion
-from index.search import Hit, Searcher
 
 
 def test_highlight_matches_inflections_and_folded_spelling_as_whole_words() -> None:
-    terms = words("Hvordan udvikler lederne kompetencer i Koebenhavn?")
+    terms = question_terms("Hvordan udvikler lederne kompetencer i Koebenhavn?")
     marked = highlight("Ledernes kompetencerne i København; medlederskab <b>", terms)
     assert marked == (
         "<mark>Ledernes</mark> <mark>kompetencerne</mark> i <mark>København</mark>; "
         "medlederskab &lt;b&gt;"
     )
+
+
+def test_highlight_marks_words_not_stems() -> None:
+    terms = question_terms("Hvordan bager man en kage?")
+    marked = highlight("Der er forskning bag. Bageren bagte kager.", terms)
+    assert "<mark>bag</mark>" not in marked  # "bager" is no "bag", though both stem to "bag"
+    assert "<mark>bagte</mark>" in marked and "<mark>kager</mark>" in marked
 
 
 def _hit(score: float, rank: int, searcher: Searcher) -> Hit:
@@ -55,7 +61,8 @@ def test_cards_are_titled_by_case_and_name_pages_and_groups(searcher: Searcher) 
     paged = replace(hit.chunk, page_start=12, page_end=13)
     assert pages_label(paged) == "s. 12–13" and pages_label(hit.chunk) == ""
     twice = [replace(hit, rank=1), replace(hit, rank=2)]
-    html = render_answer(twice, set(), None, short=result.short_answer, note="En note.")
+    short = result.short_answer or ((hit.best,) if hit.best else ())  # verdict aside
+    html = render_answer(twice, set(), None, short=short, note="En note.")
     assert "(2 passager fra Odense-casen)" in html
     assert html.index('class="cc-nearest"') < html.index('class="cc-short"') < html.index("cc-card")
     assert hit.document.meta.title in html  # the document title is in the meta line

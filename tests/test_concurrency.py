@@ -22,11 +22,11 @@ from conftest import VIBORG, copy_corpus
 from typer.testing import CliRunner
 
 import chat_app
+from answer.build import build_index
 from base.errors import CasechatError
 from base.settings import Settings
 from casechat.live_index import LiveIndex
 from cli import app as cli
-from index.build import build_index
 from index.encoder import HashingEmbedder
 from index.manifest import MANIFEST
 from index.store import current_path

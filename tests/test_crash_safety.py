@@ -23,12 +23,12 @@ from conftest import VIBORG, casechat_command, copy_corpus
 from typer.testing import CliRunner
 
 import index.writer
+from answer.build import build_index
+from answer.search import Searcher
 from base.settings import TEST_PAUSE_ENV, Settings
 from cli import app
-from index.build import build_index
 from index.encoder import HashingEmbedder
 from index.manifest import MANIFEST
-from index.search import Searcher
 from index.store import CURRENT, current_path, load_snapshot, pause_point
 
 QUESTIONS = ["velfærdsteknologisk CV på bostederne", "lederskab og digitalisering i Viborg"]

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from answer.build import build_index
+from answer.search import Searcher
 from base.errors import IndexMismatchError, ModelError
 from base.settings import (
     BACKEND_ENV,
@@ -15,9 +17,7 @@ from base.settings import (
     Settings,
     selected_backend,
 )
-from index.build import build_index
 from index.encoder import HashingEmbedder, backend_of
-from index.search import Searcher
 from index.store import load_snapshot
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from eval_tiny import make_tiny, searcher
 
+from answer.decision import AbstainRule, Evidence
 from base.settings import Settings
 from casechat.wording import notices
 from index.analyze import looks_english, names
-from index.decision import AbstainRule, Evidence
 
 
 def test_english_questions_are_told_from_danish_ones() -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from eval_tiny import make_tiny, searcher
 
+from answer.build import build_index
+from answer.decision import AbstainRule
+from answer.search import Searcher
 from base.settings import ROOT, Settings
-from index.build import build_index
-from index.decision import AbstainRule
-from index.search import Searcher
 from index.store import load_snapshot
 from tools.evaluation import JSON_KEYS, Question, evaluate, load_questions
 
@@ -35,6 +35,7 @@ class _Result:
     candidates: list[_Hit]
     abstained: bool
     short_answer: tuple = ()
+    probability: float | None = None
 
     @property
     def verdict(self) -> str:
@@ -93,7 +94,7 @@ def test_json_report_has_exactly_the_agreed_keys() -> None:
         "n", "recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10",
         "unanswerable_n", "abstain_unanswerable", "abstain_answerable", "p50_ms", "p95_ms",
         "refused_answerable", "flagged_unanswerable", "confident_answerable", "sentence@1",
-        "by_kind", "per_question",
+        "by_kind", "per_question", "splits",
     ]  # fmt: skip
     assert tuple(data) == JSON_KEYS
     assert data["per_question"][1] == {
@@ -102,8 +103,10 @@ def test_json_report_has_exactly_the_agreed_keys() -> None:
         "abstained": True,
         "verdict": "none",
         "short_answer": "",
+        "split": "",
+        "probability": None,
     }
-    keys = ("abstained", "id", "rank", "short_answer", "verdict")
+    keys = ("abstained", "id", "probability", "rank", "short_answer", "split", "verdict")
     assert {tuple(sorted(p)) for p in data["per_question"]} == {keys}
     # verdict shares: answerable "a" and "c" answered, "b" refused; "u1" refused, "u2" answered
     assert data["refused_answerable"] == data["abstain_answerable"]
@@ -159,28 +162,61 @@ def real_searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
     return Searcher(load_snapshot(settings.index_dir), embedder)
 
 
+@pytest.fixture(scope="module")
+def real_report(real_searcher: Searcher):
+    return evaluate(real_searcher, load_questions(ROOT / "eval" / "questions.jsonl"))
+
+
 @pytest.mark.slow
-def test_eval_set_meets_the_retrieval_targets(real_searcher: Searcher) -> None:
+def test_eval_set_meets_the_retrieval_targets(real_searcher: Searcher, real_report) -> None:
+    """Pass marks are the issues' targets, never measured values."""
     questions = load_questions(ROOT / "eval" / "questions.jsonl")
-    reports = {m: evaluate(real_searcher, questions, mode=m) for m in ("dense", "bm25", "hybrid")}
-    hybrid = reports["hybrid"]
+    reports = {m: evaluate(real_searcher, questions, mode=m) for m in ("dense", "bm25")}
+    hybrid = real_report
     assert hybrid.warnings == []  # every answer snippet is found in some passage
-    assert hybrid.metrics["recall@5"] >= 0.95
-    assert hybrid.metrics["mrr@10"] >= 0.83  # English included (0.69 alone), measured 0.836
     assert hybrid.metrics["mrr@10"] > reports["dense"].metrics["mrr@10"]
     assert hybrid.metrics["mrr@10"] > reports["bm25"].metrics["mrr@10"]
-    # Danish questions alone: the issue's targets (recall@5 >= 0.95, MRR@10 >= 0.85).
+    # Danish questions alone: recall@5 >= 0.95 and MRR@10 >= 0.85 (issues 5 and 18).
     danish = [q for q in questions if q.kind != "english"]
     danish_report = evaluate(real_searcher, danish, mode="hybrid")
     assert danish_report.metrics["recall@5"] >= 0.95
     assert danish_report.metrics["mrr@10"] >= 0.85
-    # Verdicts: no false refusals, most answers confident, most unanswerable ones flagged.
-    assert hybrid.abstain_answerable <= 0.02
-    assert hybrid.confident_answerable >= 0.85
-    assert hybrid.flagged_unanswerable >= 0.70  # measured 0.75; the issue's 0.80 is not met
-    assert hybrid.sentence_at_1 >= 0.55  # measured 0.66; the issue's 0.70 is not met
-    verdicts = {o.id: o.verdict for o in hybrid.outcomes}
-    assert verdicts["q093"] == "none"  # the æblekage question
+
+
+@pytest.mark.slow
+def test_answerable_questions_get_confident_answers(real_report) -> None:
+    assert real_report.confident_answerable >= 0.90  # issue 18, English included
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 18 target missed: 2 of 122 refused (0.016)")
+def test_answerable_questions_are_almost_never_refused(real_report) -> None:
+    assert real_report.abstain_answerable <= 0.01  # issue 18
+
+
+@pytest.mark.slow
+def test_unanswerable_questions_near_the_domain_are_flagged(real_searcher: Searcher) -> None:
+    questions = load_questions(ROOT / "eval" / "near" / "questions.jsonl")
+    questions += [
+        q
+        for q in load_questions(ROOT / "eval" / "questions.jsonl")
+        if q.kind == "near_unanswerable"
+    ]
+    assert evaluate(real_searcher, questions).flagged_unanswerable >= 0.80  # issue 18
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 18 target missed: none for 0.84 of 64, 6 answered")
+def test_everyday_questions_on_other_subjects_get_nothing(real_searcher: Searcher) -> None:
+    report = evaluate(real_searcher, load_questions(ROOT / "eval" / "offtopic" / "questions.jsonl"))
+    assert report.abstain_unanswerable >= 0.95  # issue 18
+    assert all(o.verdict != "answer" for o in report.outcomes)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="issue 18 target missed: sentence@1 0.62 (dev and test)")
+def test_the_short_answer_holds_the_answer(real_report) -> None:
+    assert real_report.sentence_at_1 >= 0.75  # issue 18
 
 
 def test_questions_judged_by_document_and_the_short_answer_are_scored(tiny, tmp_path) -> None:
@@ -202,3 +238,25 @@ def test_questions_judged_by_document_and_the_short_answer_are_scored(tiny, tmp_
     assert "kaffemaskine" in by_id["s1"]["short_answer"].lower()
     # sentence@1 counts only questions with snippets: s1's short answer quotes its snippet
     assert data["sentence@1"] == 1.0
+
+
+# --- municipalities named in a question (issue 18 item 4), real model ----------------------
+
+
+@pytest.fixture(scope="module")
+def places_report(real_searcher: Searcher) -> dict:
+    from tools.evaluation.places import PlaceOutcome, evaluate_places, summary
+
+    report = evaluate_places(real_searcher)
+    report["all"] = summary([PlaceOutcome(**o) for o in report["per_question"]])
+    return report
+
+
+@pytest.mark.slow
+def test_the_best_passage_is_about_the_named_municipality(places_report: dict) -> None:
+    assert places_report["all"]["best_about"] >= 0.95  # issue 18, dev and test parts together
+
+
+@pytest.mark.slow
+def test_a_note_when_no_shown_passage_is_about_the_named_municipality(places_report: dict) -> None:
+    assert places_report["all"]["note_when_none_shown"] >= 0.95  # issue 18

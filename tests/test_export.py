@@ -11,11 +11,11 @@ import pytest
 from conftest import KL_REPORT
 from typer.testing import CliRunner
 
+from answer.search import open_searcher
 from base.settings import Settings
 from casechat.export import export_files, to_markdown, turn_from, write_docx
 from cli import app
 from index.encoder import HashingEmbedder
-from index.search import open_searcher
 
 ODENSE = "Hvordan har Odense udviklet ledernes digitale kompetencer?"
 runner = CliRunner()

@@ -12,9 +12,9 @@ import pytest
 
 import ingest.filestat
 import ingest.load
+from answer.build import build_index
 from base.errors import CorpusError
 from base.settings import Settings
-from index.build import build_index
 from index.encoder import HashingEmbedder
 from index.store import current_path
 from ingest.filestat import FILESTAT, StatCache

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from answer.search import open_searcher
 from base.settings import Settings
 from casechat.answer import Responder
 from casechat.followup import resolve
 from index.encoder import HashingEmbedder
-from index.search import open_searcher
 
 MUNIS = ["Odense", "Viborg", "Ringkøbing-Skjern", "København"]
 

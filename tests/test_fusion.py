@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from answer.search import Searcher
 from index.encoder import HashingEmbedder
 from index.fusion import Fusion, convex, effective_rank, rrf, score_share, strength
-from index.search import Searcher
 from index.store import Snapshot
 
 

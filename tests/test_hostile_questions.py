@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from answer.search import MAX_QUERY_CHARS, Searcher, clean_query
 from base.errors import QueryError
 from base.settings import DEFAULT_MODEL, Settings
 from casechat.answer import GENERIC_ERROR, NO_PASSAGES, Responder
 from casechat.wording import notices
 from cli import app
 from index.encoder import HashingEmbedder
-from index.search import MAX_QUERY_CHARS, Searcher, clean_query
 from index.store import Snapshot, load_snapshot
 
 PLAIN = "Hvordan arbejder Viborg med digital ledelse?"

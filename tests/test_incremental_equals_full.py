@@ -20,12 +20,12 @@ import pytest
 
 import index.incremental
 import ingest.filestat
+from answer.build import build_index
+from answer.calibrate import PSEUDO_QUESTIONS, SAMPLE_PASSAGES, SEED, Calibration, calibrate
+from answer.decision import AbstainRule
+from answer.search import Searcher
 from base.settings import ROOT, Settings
-from index.build import build_index
-from index.calibrate import PSEUDO_QUESTIONS, SAMPLE_PASSAGES, SEED, Calibration, calibrate
-from index.decision import AbstainRule
 from index.encoder import HashingEmbedder
-from index.search import Searcher
 from index.store import load_snapshot
 
 QUESTIONS = [

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from conftest import HERNING, KL_REPORT, VIBORG
 
+from answer.build import build_index
+from answer.search import Searcher
 from base import __version__
 from base.settings import Chunking, Settings
-from index.build import build_index
 from index.encoder import HashingEmbedder
 from index.lexical_write import LOCKS
 from index.manifest import SCHEMA_VERSION, file_sha256
-from index.search import Searcher
 from index.store import CURRENT, Snapshot, current_path, load_snapshot
 from ingest.chunk import chunk_document
 from ingest.pipeline import scan_corpus, to_document

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from answer.search import Searcher
 from base.settings import ROOT
-from index.search import Searcher
 from tools.bench.lexical_parity import compare
 from tools.evaluation.questions import load_questions
 

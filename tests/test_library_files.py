@@ -11,6 +11,8 @@ import pytest
 from docmaker import zip_bomb
 from library_app import PDF_QUESTION, zylofon_pdf
 
+from answer.build import build_index
+from answer.search import Searcher, open_searcher
 from base.errors import LibraryError
 from base.settings import Settings
 from casechat.library import Library, form_meta
@@ -18,8 +20,6 @@ from casechat.library.builder import Builder
 from casechat.library.catalog import INDEXED, rows
 from casechat.library.corpus_files import TMP_PREFIX
 from casechat.library.names import safe_name, sniff
-from index.build import build_index
-from index.search import Searcher, open_searcher
 from index.store import load_snapshot
 
 TEXT = (

@@ -31,10 +31,10 @@ from library_app import (
 )
 from test_chat_app import free_port
 
+from answer.build import build_index
 from base.settings import TEST_PAUSE_ENV
 from casechat.library import Library
 from casechat.library.corpus_files import TMP_PREFIX
-from index.build import build_index
 from index.encoder import HashingEmbedder
 from index.store import load_snapshot
 

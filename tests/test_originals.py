@@ -13,10 +13,10 @@ import pytest
 from docmaker import BODY, pdf_bytes
 from served import Served, serve_copy
 
+from answer.build import build_index
 from base.settings import Settings
 from casechat.answer import Responder
 from casechat.html_text import document_id
-from index.build import build_index
 from index.encoder import HashingEmbedder
 
 PDF = "odense-rapport.pdf"

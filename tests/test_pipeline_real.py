@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import KL_REPORT, RINGKOEBING, casechat_command, copy_corpus
 
+from answer.build import BuildReport, build_index
+from answer.search import Searcher
 from base.settings import DEFAULT_MODEL, Settings
-from index.build import BuildReport, build_index
 from index.encoder import Embedder, load_embedder
-from index.search import Searcher
 from index.store import CURRENT, LOCK, current_path, load_snapshot
 from ingest.chunk import chunk_document
 from ingest.load import read_source

@@ -1,16 +1,17 @@
-"""Quotes (index/quote.py): sentences, their scores, the best sentence and the short answer."""
+"""Quotes (answer/quote.py): sentences, their scores, the best sentence and the short answer."""
 
 from __future__ import annotations
 
-from index.analyze import words
-from index.quote import (
+from answer.quote import (
     Passage,
     Quote,
-    SentenceScorer,
+    SentenceMeter,
     best_sentences,
     sentence_spans,
     short_answer,
 )
+from answer.wordmatch import QuestionWords, TextForms
+from index.analyze import words
 
 TEXT = (
     "Hvordan greb I det an? Vi samlede fx. alle ledere til en temadag i 2019. "
@@ -18,9 +19,9 @@ TEXT = (
 )
 
 
-def _scorer(question: str) -> SentenceScorer:
+def _scorer(question: str) -> SentenceMeter:
     vocabulary = set(words(TEXT)) | {"kaffe", "viborg"}
-    return SentenceScorer(question, lambda t: 1 if t in vocabulary else 0, n_docs=10)
+    return SentenceMeter(QuestionWords(question, lambda t: 1 if t in vocabulary else 0, 10))
 
 
 def test_sentences_are_split_at_ends_and_list_items_but_not_after_abbreviations() -> None:
@@ -45,7 +46,7 @@ def test_a_sentence_scores_by_the_questions_words_and_a_question_scores_half() -
 def test_words_of_the_passage_header_count_less_for_choosing_its_sentence() -> None:
     scorer = _scorer("temadag i Viborg")
     about_the_case, about_the_question = "Viborg er en kommune.", "Vi holdt en temadag."
-    header = frozenset(words("Viborg"))
+    header = TextForms.of("Viborg")
     assert abs(scorer.match(about_the_case) - scorer.match(about_the_question)) < 0.05
     assert scorer.match(about_the_question, header) > scorer.match(about_the_case, header)
 

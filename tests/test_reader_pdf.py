@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from docmaker import BODY, blank_pdf, pdf_bytes, write
 
+from answer.build import build_index
 from base.errors import CorpusError
 from base.settings import Chunking, Settings
-from index.build import build_index
 from index.encoder import HashingEmbedder
 from index.store import load_snapshot
 from ingest.chunk import chunk_document

@@ -10,9 +10,9 @@ import pytest
 from docmaker import BODY, docx_bytes, pdf_bytes, write
 
 import ingest.pipeline
+from answer.build import build_index
 from base.errors import CorpusError
 from base.settings import Settings
-from index.build import build_index
 from index.encoder import HashingEmbedder
 from ingest import readers
 from ingest.readers.sandbox import parse_isolated, run_isolated

@@ -114,9 +114,9 @@ QUESTIONS = [  # written for this test; (question, words of the answer, physical
 
 @pytest.fixture(scope="module")
 def manual_index(tmp_path_factory: pytest.TempPathFactory):
-    from index.build import build_index
+    from answer.build import build_index
+    from answer.search import Searcher
     from index.encoder import load_embedder
-    from index.search import Searcher
     from index.store import load_snapshot
 
     root = tmp_path_factory.mktemp("manual")

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from conftest import HADERSLEV, HERNING, KL_REPORT
 
+from answer.decision import AbstainRule
+from answer.search import MAX_QUERY_CHARS, Searcher, clean_query
 from base.errors import QueryError
-from index.decision import AbstainRule
 from index.encoder import HashingEmbedder
-from index.search import MAX_QUERY_CHARS, Searcher, clean_query
 from index.store import Snapshot
 
 QUERIES = [

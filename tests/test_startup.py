@@ -7,11 +7,11 @@ import logging
 
 import pytest
 
+from answer.search import Searcher
 from base.errors import CasechatError
 from base.settings import Settings
 from casechat.startup import prepare_in_background, verify_in_background
 from index.encoder import HashingEmbedder
-from index.search import Searcher
 from index.store import load_snapshot
 
 

@@ -11,6 +11,8 @@ import pytest
 from conftest import VIBORG
 
 import index.build
+from answer.build import build_index
+from answer.search import Searcher
 from base.errors import (
     BuildLockedError,
     IndexCorruptError,
@@ -18,10 +20,8 @@ from base.errors import (
     IndexMissingError,
 )
 from base.settings import Chunking, Settings
-from index.build import build_index
 from index.encoder import HashingEmbedder
 from index.manifest import MANIFEST
-from index.search import Searcher
 from index.store import CURRENT, build_lock, current_path, load_snapshot
 
 QUESTIONS = ["velfærdsteknologisk CV på bostederne", "lederskab og digitalisering i Viborg"]

@@ -22,13 +22,13 @@ from pathlib import Path
 import pytest
 from test_real_documents import MANUAL_HTML, need
 
+from answer.build import build_index
 from base.errors import WebError
 from base.settings import Settings, WebPolicy
 from casechat.answer import Responder
 from casechat.library import Library
 from casechat.library.web import add_url, refresh, web_sources
 from casechat.live_index import LiveIndex
-from index.build import build_index
 from index.encoder import HashingEmbedder
 from ingest.web import fetch
 

@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
+from answer.build import BuildReport, build_index
 from base.errors import BuildLockedError, CasechatError
 from base.settings import Settings
 from casechat.metrics import built
-from index.build import BuildReport, build_index
 from index.encoder import Embedder
 
 log = logging.getLogger("casechat.library")

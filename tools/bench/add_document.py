@@ -6,7 +6,7 @@ import shutil
 import time
 from dataclasses import dataclass
 
-from index.build import build_index
+from answer.build import build_index
 from tools.bench.context import RunContext
 from tools.bench.corpus import generate_documents, write_corpus
 from tools.bench.vectors import TimedEmbedder

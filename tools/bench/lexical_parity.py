@@ -17,8 +17,9 @@ from dataclasses import asdict, dataclass, replace
 import bm25s
 import numpy as np
 
+from answer.search import Searcher
 from index.analyze import ANALYZER, Analyzer
-from index.search import Searcher, top_rows
+from index.search import top_rows
 from tools.evaluation.questions import Question
 from tools.evaluation.run import evaluate
 

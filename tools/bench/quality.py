@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
+from answer.build import build_index
+from answer.search import Searcher
 from base.settings import DEFAULT_MODEL, Settings
-from index.build import build_index
 from index.encoder import Embedder
-from index.search import Searcher
 from index.store import load_snapshot
 from ingest.document import Chunk
 from tools.bench.context import QUESTIONS

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from answer.build import build_index
 from base.settings import (
     BACKEND_ONNX_FP32,
     BACKEND_ONNX_INT8,
@@ -30,7 +31,6 @@ from base.settings import (
     Settings,
     selected_backend,
 )
-from index.build import build_index
 from index.encoder import backend_of, load_default_embedder
 from ingest.chunk import chunk_document
 from ingest.document import Chunk

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
+from answer.build import build_index
+from answer.search import Searcher, top_rows
 from base.settings import Settings
 from index.ann import AnnParams, build_hnsw, recall_at_k
-from index.build import build_index
-from index.search import Searcher, top_rows
 from index.store import Snapshot, current_path, load_snapshot
 from tools.bench.context import RunContext
 from tools.bench.corpus import generate_documents, write_corpus

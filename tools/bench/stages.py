@@ -20,9 +20,9 @@ def stages() -> dict[str, float | bool]:
     """Seconds for import, model, index, searcher and first search, in this process."""
     t0 = time.perf_counter()
     out: dict[str, float | bool] = {}
+    from answer.search import Searcher
     from base.settings import Settings
     from index.encoder import load_embedder
-    from index.search import Searcher
     from index.store import load_snapshot
 
     out["import_s"] = time.perf_counter() - t0

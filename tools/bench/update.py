@@ -18,8 +18,8 @@ import shutil
 import time
 from pathlib import Path
 
+from answer.build import build_index
 from base.settings import ROOT, Settings
-from index.build import build_index
 from index.encoder import HashingEmbedder
 from ingest.filestat import RACY_NS
 from tools.bench.corpus import SentencePool, docs_for_chunks, generate_documents, write_corpus

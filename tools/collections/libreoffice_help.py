@@ -8,7 +8,8 @@ each pointing at a page's `bm_...` anchor) gives the judgments: an index entry
 becomes a query typed as a person would ("filtre navigator"), and the pages the
 index sends that entry to are its relevant documents. Only entries with 1-5
 pages in the corpus are kept, at most `--max-questions` of them (fixed seed),
-plus 50 everyday off-domain questions that should be refused.
+every other one marked as the frozen test part (`"split": "test"`). Everyday
+off-topic questions are not made here: eval/offtopic/ is asked of every library.
 
 Each page is written as markdown text (`#` headings, one paragraph per line),
 because the project's HTML reader drops the help's `menuitem` spans (menu paths
@@ -36,35 +37,6 @@ _DROP = (
     "meta, script, style, img, footer, .relatedtopics, .bug, .debug, #SearchFrame, #DonationFrame"
 )
 _BLOCKS = "h1, h2, h3, h4, h5, h6, p, pre, tr"
-
-#: Everyday questions far from office software; the system should find nothing for them.
-OFF_DOMAIN = [
-    "Hvor længe skal en flæskesteg have i ovnen?", "Hvordan får man sprød svær på flæskestegen?",
-    "opskrift på risalamande", "Hvor mange æg skal der i en sukkerfri kage?",
-    "Hvordan laver man surdej fra bunden?", "Hvad koster en kilo kartofler i Netto?",
-    "Hvor lang tid skal et blødkogt æg koge?", "opskrift på hjemmelavet leverpostej",
-    "Hvordan rører man en god brun sovs?", "Kan man fryse rabarber uden at blanchere dem?",
-    "Hvem vandt Superligaen sidste sæson?", "Hvornår spiller FC København næste gang?",
-    "regler for offside i fodbold", "Hvor mange spillere er der på et håndboldhold?",
-    "Hvem vandt Tour de France i 2022?", "Hvordan træner man op til et maraton?",
-    "Hvad er verdensrekorden i 100 meter løb?", "Hvornår starter badmintonsæsonen i Danmark?",
-    "Hvor mange mål scorede Danmark ved EM i 1992?", "resultater fra DM i svømning",
-    "Bliver det regn i Aarhus i morgen?", "Hvor varmt bliver det i weekenden?",
-    "Hvornår kommer den første frost i år?", "Hvad betyder et højtryk for vejret?",
-    "Hvor meget sne faldt der i Nordjylland i vinter?", "stormvarsel for Vestkysten",
-    "Hvornår er solnedgang i København i juni?", "Hvorfor er himlen blå?",
-    "Hvem er borgmester i Odense Kommune?", "Hvornår er der kommunalvalg næste gang?",
-    "Hvor meget er grundskylden steget i Aarhus?", "Hvordan søger man om friplads i vuggestuen?",
-    "Hvornår tømmer kommunen skraldespanden?", "Hvordan klager man over en parkeringsbøde?",
-    "Hvem sidder i byrådet i Viborg?", "Hvordan får man et nyt sundhedskort?",
-    "ansøgning om byggetilladelse til carport", "Hvad koster et pas til et barn?",
-    "Hvordan beskærer man et æbletræ?", "Hvornår skal man så gulerødder?",
-    "Hvor tit skal man skifte olie på bilen?", "Hvordan fjerner man rødvinspletter fra en dug?",
-    "Hvad er symptomerne på influenza?", "Hvor mange timer skal et barn på fem år sove?",
-    "Hvordan lufter man en hund rigtigt om vinteren?", "billige flybilletter til Mallorca",
-    "Hvornår åbner Tivoli til jul?", "Hvad er åbningstiden på biblioteket lørdag?",
-    "Hvordan strikker man en hue til en baby?", "Hvad er forskellen på en sæl og en søløve?",
-]  # fmt: skip
 
 
 def doc_name(rel: str) -> str:
@@ -159,20 +131,24 @@ def build(source: Path, out: Path, max_questions: int, min_chars: int, seed: int
         if docs and len(docs) == len(rels) and len(docs) <= 5:
             judged.append((query, docs))
     random.Random(seed).shuffle(judged)
-    judged = sorted(judged[:max_questions])
+    judged = judged[:max_questions]
+    # Every other question (in the seeded order) is frozen as the test part.
+    frozen = {q for q, _ in judged[1::2]}
     rows = [
-        {"question": q, "relevant_docs": docs, "unanswerable": False, "kind": "outside"}
-        for q, docs in judged
-    ]
-    rows += [
-        {"question": q, "relevant_docs": [], "unanswerable": True, "kind": "unanswerable"}
-        for q in OFF_DOMAIN
+        {
+            "question": q,
+            "relevant_docs": docs,
+            "unanswerable": False,
+            "kind": "outside",
+            "split": "test" if q in frozen else "dev",
+        }
+        for q, docs in sorted(judged)
     ]
     with (out / "questions.jsonl").open("w", encoding="utf-8") as fh:
         for number, row in enumerate(rows, start=1):
             fh.write(json.dumps({"id": f"o{number:04d}", **row}, ensure_ascii=False) + "\n")
-    print(f"{len(written)} documents in {corpus}, {len(judged)} judged + "
-          f"{len(OFF_DOMAIN)} off-domain questions in {out / 'questions.jsonl'}")  # fmt: skip
+    print(f"{len(written)} documents in {corpus}, {len(judged)} judged questions in "
+          f"{out / 'questions.jsonl'} (off-topic questions: eval/offtopic/)")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -25,6 +25,8 @@ class Question:
     unanswerable: bool = False
     kind: str = ""
     relevant_docs: tuple[str, ...] = ()
+    #: "dev" (choices may look at it), "test" (frozen: reported, never tuned on) or "".
+    split: str = ""
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -49,6 +51,7 @@ def load_questions(path: Path) -> list[Question]:
                 unanswerable=bool(rec.get("unanswerable", False)),
                 kind=str(rec.get("kind") or ""),
                 relevant_docs=tuple(str(d) for d in rec.get("relevant_docs") or ()),
+                split=str(rec.get("split") or ""),
             )
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
             raise CasechatError(

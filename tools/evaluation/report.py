@@ -28,6 +28,7 @@ JSON_KEYS = (
     "sentence@1",
     "by_kind",
     "per_question",
+    "splits",
 )
 
 
@@ -45,6 +46,8 @@ class Outcome:
     verdict: str = ""  # answer, nearest or none
     short_answer: str = ""  # the quoted sentences shown as "Kort svar"
     answers: tuple[str, ...] = ()  # the question's snippets, for sentence@1
+    split: str = ""  # "dev", "test" (frozen) or "" (unmarked)
+    probability: float | None = None  # the answer probability (None: no answer model)
 
     @property
     def sentence_hit(self) -> bool:
@@ -108,6 +111,51 @@ class Report:
             for kind, group in sorted(kinds.items())
         }
 
+    def part(self, outcomes: list[Outcome]) -> dict:
+        """The verdict figures and MRR@10 of some of the questions."""
+        scored = [o for o in outcomes if o.scored]
+        unanswerable = [o for o in outcomes if o.unanswerable]
+        sub = Report(self.mode, self.k, {}, outcomes)
+        return {
+            "n": len(scored),
+            "unanswerable_n": len(unanswerable),
+            "mrr@10": round(
+                sum(1 / o.rank for o in scored if o.rank and o.rank <= 10) / len(scored), 4
+            )
+            if scored
+            else 0.0,
+            "refused_answerable": round(sub.abstain_answerable, 4),
+            "confident_answerable": round(sub.confident_answerable, 4),
+            "flagged_unanswerable": round(sub.flagged_unanswerable, 4),
+            "none_unanswerable": round(sub.abstain_unanswerable, 4),
+            "answer_unanswerable": round(_share([o.verdict == "answer" for o in unanswerable]), 4),
+            "sentence@1": round(sub.sentence_at_1, 4),
+            "by_kind": {
+                kind: self._kind_part([o for o in outcomes if (o.kind or "-") == kind])
+                for kind in sorted({o.kind or "-" for o in outcomes})
+            },
+        }
+
+    def _kind_part(self, group: list[Outcome]) -> dict:
+        sub = Report(self.mode, self.k, {}, group)
+        return {
+            "n": len(group),
+            "confident_answerable": round(sub.confident_answerable, 4),
+            "refused_answerable": round(sub.abstain_answerable, 4),
+            "none_unanswerable": round(sub.abstain_unanswerable, 4),
+            "flagged_unanswerable": round(sub.flagged_unanswerable, 4),
+            "answer_unanswerable": round(
+                _share([o.verdict == "answer" for o in group if o.unanswerable]), 4
+            ),
+        }
+
+    def splits(self) -> dict[str, dict]:
+        """`part` of the development and the frozen test questions, apart ("" = unmarked)."""
+        names = sorted({o.split for o in self.outcomes})
+        return {
+            name or "-": self.part([o for o in self.outcomes if o.split == name]) for name in names
+        }
+
     def latency(self, q: float) -> float:
         return percentile([o.latency_ms for o in self.outcomes], q)
 
@@ -132,9 +180,12 @@ class Report:
                     "abstained": o.abstained,
                     "verdict": o.verdict,
                     "short_answer": o.short_answer,
+                    "split": o.split,
+                    "probability": o.probability,
                 }
                 for o in self.outcomes
             ],
+            splits=self.splits(),
         )
         out["sentence@1"] = round(self.sentence_at_1, 4)
         return {key: out[key] for key in JSON_KEYS}

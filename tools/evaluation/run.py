@@ -21,8 +21,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from answer.search import Searcher
 from base.errors import CasechatError, QueryError
-from index.search import Searcher
 from tools.evaluation.metrics import Passages, first_relevant_rank, ranking_metrics
 from tools.evaluation.questions import Question
 from tools.evaluation.report import Outcome, Report
@@ -94,6 +94,8 @@ def evaluate(
                 verdict=result.verdict,
                 short_answer=" ".join(quote.text for quote in result.short_answer),
                 answers=q.answers,
+                split=q.split,
+                probability=result.probability,
             )
         )
     return Report(mode, k, ranking_metrics(relevant, rankings), outcomes, problems)

@@ -1,6 +1,6 @@
 """Embedders for the sweeps: a text -> vector cache on disk, and one without the header.
 
-Every sweep builds real indexes with `index.build.build_index`; the cache makes
+Every sweep builds real indexes with `answer.build.build_index`; the cache makes
 each passage and question text cost one embedding, across variants and runs.
 """
 

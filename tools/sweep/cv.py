@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from index.decision import AbstainRule
+from answer.decision import AbstainRule
 from index.fusion import Fusion
 from tools.evaluation import Question
 from tools.sweep.tables import RULE_GRID, per_question, rule_rates

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from answer.decision import AbstainRule
 from index.analyze import ANALYZER
-from index.decision import AbstainRule
 from index.fusion import Fusion
 from tools.evaluation import Report
 from tools.evaluation.metrics import Passages, first_relevant_rank

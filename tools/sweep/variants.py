@@ -1,7 +1,7 @@
 """Index variants for the sweeps, each a real index built in a temporary folder.
 
 Chunking and the header in the embedded text change what is embedded, so each
-such variant is built with `index.build.build_index`. The analyzer and the
+such variant is built with `answer.build.build_index`. The analyzer and the
 header in the keyword text change only the keyword fields: those variants
 re-index the built index's own chunks with `LexicalIndex.build`.
 """
@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from answer.build import build_index
+from answer.decision import AbstainRule
+from answer.search import Searcher, open_searcher
 from base.settings import ROOT, Chunking, Settings, selected_backend, sweep_cache
 from index.analyze import ANALYZER, Analyzer
-from index.build import build_index
-from index.decision import AbstainRule
 from index.fusion import Fusion
 from index.lexical import LexicalIndex
-from index.search import Searcher, open_searcher
 from ingest.document import Chunk
 from tools.evaluation import Question, Report, evaluate, load_questions
 from tools.sweep.cache import CachedEmbedder, WithoutHeader

@@ -11,13 +11,13 @@ against the new index and stores their levels in the manifest:
   reaches without being a copy of its passage) and the median cosine to a fixed
   sample of passages (`domain`: how much the question is about what the corpus
   is about at all).
-- **far from the corpus**: everyday questions on other subjects
-  (index/data/offtopic_probes.txt), per language, since English questions score
-  lower against Danish text than Danish ones do.
+- **far from the corpus**: sentences of other domains (Debian's manual pages,
+  answer/other_domain.py), per language, since English questions score lower
+  against Danish text than Danish ones do.
 
 A question is judged "not about these documents" (verdict *none*) only when
 both its best cosine and its domain cosine lie no higher than the far group's
-median plus half the gap between the two groups (index/decision.py). The
+median plus half the gap between the two groups (answer/decision.py). The
 sample of passages that defines `domain` is stored too, so the search computes
 the question's domain cosine against the very same passages.
 """
@@ -28,21 +28,22 @@ import random
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import faiss
 import numpy as np
 
+from answer.other_domain import LANGUAGES, sample
 from index.analyze import looks_english
 from index.encoder import Embedder
 
 #: Bump when what is measured changes: an index with older levels is recalibrated on its
 #: next build and, until then, its levels are ignored.
-CALIBRATION_VERSION = 1
+CALIBRATION_VERSION = 2
 SAMPLE_PASSAGES = 512
 PSEUDO_QUESTIONS = 64
 SEED = 7
-PROBES = Path(__file__).with_name("data") / "offtopic_probes.txt"
+#: Sentences of other domains per language for the far group.
+FAR_PER_LANGUAGE = 24
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -95,8 +96,8 @@ class Calibration:
 
 
 def probe_questions() -> list[str]:
-    lines = PROBES.read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    """The far group: a seeded sample of sentences of other domains in each language."""
+    return [s for lang in LANGUAGES for s in sample(lang, FAR_PER_LANGUAGE, SEED)]
 
 
 def sample_vectors(index: faiss.Index, ids: tuple[int, ...]) -> np.ndarray:

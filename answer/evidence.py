@@ -2,37 +2,26 @@
 
 Keyword coverage (with compounds and typos expanded, index/expand.py), names
 the passages never mention, known subjects, the domain cosine against the
-calibration sample (index/calibrate.py) and the expected answer type
-(index/answer_type.py) become one `Evidence`, which `AbstainRule.decide`
-turns into a `Decision` (index/decision.py).
+calibration sample (answer/calibrate.py) and the expected answer type
+(answer/answer_type.py) become one `Evidence`, which `AbstainRule.decide`
+turns into a `Decision` (answer/decision.py).
 """
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
 
+from answer.answer_type import expected_type, holds
+from answer.calibrate import Calibration, domain_cosine, sample_vectors
+from answer.decision import AbstainRule, Decision, Evidence
+from answer.quote import Passage, SentenceMeter, best_sentences
+from answer.wordmatch import QuestionWords, TextForms, strength
 from index.analyze import looks_english, names, words
-from index.answer_type import expected_type, holds
-from index.calibrate import Calibration, domain_cosine, sample_vectors
-from index.decision import AbstainRule, Decision, Evidence
-from index.expand import Expander, Expansion
-from index.quote import Passage, SentenceScorer, best_sentences
+from index.expand import Expansion
 from index.store import Snapshot
-from ingest.document import Chunk
 
-
-def context_terms(chunk: Chunk) -> frozenset[str]:
-    """The terms of a passage's header: what the whole passage is about."""
-    return frozenset(words(" ".join([chunk.title, chunk.section, *chunk.municipalities])))
-
-
-def with_expansions(query: str, expansions: list[Expansion]) -> str:
-    """The question for the keyword search, with the index terms its missing words stand for
-    (each kept only if the analyzer reads it back as itself)."""
-    extra = [t for e in expansions for t in e.terms if words(t) == [t]]
-    return f"{query} {' '.join(extra)}" if extra else query
+#: Passages whose word forms are kept between questions.
+MAX_CACHED = 20_000
 
 
 class Evidencer:
@@ -44,16 +33,27 @@ class Evidencer:
         self.places = {tuple(words(m)) for m in municipalities}
         self.calibration = Calibration.from_dict(snapshot.manifest.calibration)
         ids = self.calibration.sample_ids if self.calibration else ()
-        self._sample = sample_vectors(snapshot.vectors, ids)
+        self.sample = sample_vectors(snapshot.vectors, ids)
+        self._forms: dict[tuple[int, bool], TextForms] = {}
 
-    def scorer(self, query: str) -> SentenceScorer:
-        return SentenceScorer(query, self.snapshot.lexical.doc_freq, self.n_docs)
+    def asks(self, query: str) -> QuestionWords:
+        """The question's content words, weighted by this index (answer/wordmatch.py)."""
+        return QuestionWords(query, self.snapshot.lexical.doc_freq, self.n_docs)
 
-    @cached_property
-    def expander(self) -> Expander:
-        """Compound splitting and typo mending against this index's vocabulary."""
-        lex = self.snapshot.lexical
-        return Expander(lex.doc_freq, lex.vocabulary())
+    def scorer(self, query: str) -> SentenceMeter:
+        return SentenceMeter(self.asks(query))
+
+    def forms(self, chunk_id: int, header: bool = False) -> TextForms:
+        """The dictionary forms of a passage's words (with its header), or of its header
+        alone (title, section, municipalities: what the whole passage is about)."""
+        key = (chunk_id, header)
+        if key not in self._forms:
+            if len(self._forms) > MAX_CACHED:
+                self._forms.clear()
+            chunk = self.snapshot.chunks[chunk_id]
+            text = " ".join([chunk.title, chunk.section, *chunk.municipalities])
+            self._forms[key] = TextForms.of(text if header else chunk.embed_text())
+        return self._forms[key]
 
     def coverage(
         self,
@@ -62,22 +62,33 @@ class Evidencer:
         without: tuple[str, ...] = (),
         expansions: list[Expansion] | None = None,
     ) -> float:
-        """IDF-weighted share of the question's content words found in these chunks
-        (leaving out the words of the names in `without`). A word no passage contains
-        counts as found where all the index terms it expands to are (index/expand.py)."""
-        terms = set(words(query)) - {t for name in without for t in words(name)}
-        if not terms:
+        """IDF-weighted share of the question's content words found in these chunks, matched
+        as words (by dictionary form, answer/wordmatch.py; leaving out the words of the names
+        in `without`). A word no passage contains counts as found where all the index terms
+        it expands to are (index/expand.py)."""
+        left_out = {t for name in without for t in words(name)}
+        lex = self.snapshot.lexical
+        asked: dict[str, tuple[float, list]] = {}
+        for word in QuestionWords(query, lambda t: max(1, lex.doc_freq(t)), self.n_docs).words:
+            if word.term not in left_out:
+                weight = float(np.log(1 + self.n_docs / (1 + lex.doc_freq(word.term))))
+                asked.setdefault(word.term, (weight, []))[1].append(word)
+        if not asked:
             return 0.0
-        found = set()
-        for cid in chunk_ids:
-            found |= set(words(self.snapshot.chunks[cid].embed_text()))
+        found = TextForms.of_forms(self.forms(cid) for cid in chunk_ids)
+        stems: set[str] = set()
+        if expansions:
+            for cid in chunk_ids:
+                stems |= set(words(self.snapshot.chunks[cid].embed_text()))
         stands_for = {e.word: set(e.terms) for e in expansions or ()}
-        weight = {
-            t: np.log(1 + self.n_docs / (1 + self.snapshot.lexical.doc_freq(t))) for t in terms
-        }
-        total = sum(weight.values())
-        hit = sum(w for t, w in weight.items() if t in found or stands_for.get(t, {""}) <= found)
-        return float(hit / total) if total else 0.0
+        total = sum(w for w, _ in asked.values())
+        hit = 0.0
+        for term, (weight, forms) in asked.items():
+            met = max(strength(f, found) for f in forms)
+            if term in stands_for and stands_for[term] <= stems:
+                met = 1.0
+            hit += weight * met
+        return hit / total if total else 0.0
 
     def known_share(self, query: str, expansions: list[Expansion]) -> float:
         """IDF-weighted share of the question's words that the index has at all (in any
@@ -105,7 +116,7 @@ class Evidencer:
         scorer = self.scorer(query)
         chunks = self.snapshot.chunks
         passages = [
-            Passage(n, cid, chunks[cid].text, 0.0, context_terms(chunks[cid]))
+            Passage(n, cid, chunks[cid].text, 0.0, self.forms(cid, header=True))
             for n, cid in enumerate(chunk_ids)
         ]
         return not any(holds(q.text, kind) for q in best_sentences(scorer, passages))
@@ -141,7 +152,7 @@ class Evidencer:
         english = looks_english(query)
         domain = None
         if vec is not None and self.calibration is not None:
-            domain = domain_cosine(vec[0], self._sample)
+            domain = domain_cosine(vec[0], self.sample)
         evidence = Evidence(
             dense_top=max(dense_scores.values(), default=0.0),
             coverage=self.coverage(query, best, expansions=expansions),

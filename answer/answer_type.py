@@ -3,9 +3,9 @@
 A question that asks for a number, an amount or a time ("Hvor mange ledere
 deltog?", "Hvad kostede forløbet?", "Hvornår startede det?") is only answered
 by a sentence that contains one. When the best sentence of none of the best
-passages does (index/quote.py picks them), the
+passages does (answer/quote.py picks them), the
 passages are about the right thing but may not answer this detail: the
-decision makes them the *nearest* ones (index/decision.py). This is the
+decision makes them the *nearest* ones (answer/decision.py). This is the
 expected-answer-type check of classic question answering, in Danish (also
 typed without æøå) and English; questions that ask for a person or a reason are
 not checked, since roles and explanations take too many forms.
@@ -21,13 +21,13 @@ _ASKS = (
     (MONEY, r"\bhvad\s+(?:kost\w*|koster)\b|\bpris(?:en)?\b|\bpenge\b|\bkroner\b|\bbudget\w*"
      r"|\bhow\s+much\b.*\bcost|\bwhat\b.*\bcost|\bprice\b"),
     (NUMBER, r"\bhvor\s+(?:mange|meget|stor[et]?|lang[et]?|ofte)\b|\bantal(?:let)?\b"
-     r"|\bhow\s+(?:many|much|long|often|big)\b|\bwhat\s+(?:score|number|share)\b"),
+     r"|\bhow\s+(?:many|much|long|often|big)\b"),
     (TIME, r"\bhvorn(?:år|aar|ar)\b|\bhvilket\s+år\b|\bhvilken\s+dato\b|\bwhat\s+year\b"
      r"|^\W*when\b|\bwhen\s+(?:did|was|were|is|will|does|do)\b"),
 )  # fmt: skip
 _NUMBER_WORDS = (
     r"to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|tredive|fyrre|halvtreds|hundrede"
-    r"|tusind\w*|hundredvis|tusindvis|dusin\w*|million\w*|milliard\w*|halvdel\w*|procent"
+    r"|tusind\w*|dusin\w*|million\w*|milliard\w*|halvdel\w*|procent"
     r"|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|hundred\w*|thousand\w*"
 )
 _HAS = {

@@ -8,7 +8,7 @@ made at the edges (the chat and the CLI), never here.
   best cosine *and* its domain cosine (median cosine to a fixed sample of
   passages) are no higher than the levels measured at build time for everyday
   questions on other subjects, plus half the gap to questions from the corpus
-  itself (index/calibrate.py); for a question in the corpus' language, its
+  itself (answer/calibrate.py); for a question in the corpus' language, its
   words must also be mostly unknown to the index. An index without
   calibration falls back to the model's fixed cosine floor (reason ``far``).
   "Mostly missing" means: most of the question's (IDF-weighted) words occur in
@@ -17,15 +17,15 @@ made at the edges (the chat and the CLI), never here.
   Reason ``nothing``: no passage was ranked at all.
 - ``nearest``: the closest passages are shown with a note, because the cases
   may not answer exactly this. Reason ``names``: the question names something
-  no passage mentions ("Esbjerg", "ChatGPT") as its subject; reason ``weak``:
+  no passage mentions (a town or a product the index lacks) as its subject; reason ``weak``:
   the keyword evidence (the IDF-weighted share of the question's content words
   found in the best `evidence_depth` passages) is below `min_coverage` and the
   best cosine is not confident, or the cosines are as low as for questions on
   other subjects while the words are known to the index; reason ``detail``: the question asks for a
   number, an amount or a time and none of the best passages holds one
-  (index/answer_type.py).
-- ``answer``: otherwise. An unknown name beside a known subject ("Vi er i
-  Vejle – hvad gjorde Viborg?") gives verdict ``answer`` with reason ``names``
+  (answer/answer_type.py).
+- ``answer``: otherwise. An unknown name beside a known subject (an unknown
+  town beside a municipality of the index) gives verdict ``answer`` with reason ``names``
   when the rest of the question is covered: the note is shown, the passages
   count as the answer.
 
@@ -62,7 +62,7 @@ class Evidence:
     #: index, an acronym they use): an unknown name beside it is context, not the subject.
     anchored: bool = False
     #: The question asks for a number, an amount or a time that none of the best passages
-    #: holds (index/answer_type.py).
+    #: holds (answer/answer_type.py).
     detail_missing: bool = False
     #: IDF-weighted share of the question's words that the index has at all.
     known_share: float = 1.0
