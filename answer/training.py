@@ -5,20 +5,22 @@ other domains, never from an evaluation set:
 
 - **answerable**: pseudo-questions made from a seeded sample of the index's own
   passages: a window of one of its sentences, sometimes thinned to a few
-  keywords. Each is ranked as a real question is; a top passage that holds the
-  window's text answers it (label 1), the other top passages do not (label 0).
+  keywords. Each is ranked as a real question is; it counts (label 1) when its
+  first passage holds the window's text, and is left out otherwise.
 - **other domains** (verdict *none*): the same made from Danish and English
-  sentences of Debian's manual pages (answer/other_domain.py); every top passage
-  is label 0.
+  sentences of Debian's manual pages (answer/other_domain.py); label 0.
 - **other domains in the index's words**: the words of such a Danish sentence
   that the index has, 2-6 of them: a question whose words collide with the
   library's but whose meaning does not; label 0.
 - **near the domain**: an answerable pseudo-question with its rarest word
   swapped for a word of the other domains that the index lacks; label 0.
 
-Questions, not passages, are split three ways (seeded): the model is fitted on
-the first part, a Platt step on the second, and the figures (log-loss, Brier,
-AUC, per-question shares) are measured on the third.
+The model is fitted on every question; its Platt step on the out-of-fold logits
+of a seeded 5-fold cross-validation, whose probabilities also give the figures
+(log-loss, Brier, AUC, per-kind verdict shares). Each question's randomness is
+fixed by what it is made of, so a rebuild asks mostly the same questions and
+reuses their vectors (answer/question_vectors.py); an index of few passages
+trains on a smaller sample (`sample_scale`).
 """
 
 from __future__ import annotations
