@@ -155,9 +155,8 @@ def build_app(source: SearcherSource | Searcher | Settings, concurrency: int = 2
     ) as demo:
         gr.Markdown(
             "# Spørg casene om digital ledelse i kommunerne\n"
-            "Svarene er uddrag af casene med kildehenvisning – chatten skriver ikke selv tekst. "
-            "Hvert spørgsmål besvares for sig; korte opfølgninger som »og i Odense?« bygger "
-            "videre på det forrige spørgsmål.",
+            "Svarene er uddrag af casene med kildehenvisning – chatten skriver ikke selv tekst; "
+            "en kort opfølgning som »og i Odense?« bygger videre på det forrige spørgsmål.",
             elem_id="kopi",
         )
         tabs = gr.Tabs(elem_id="faner")

@@ -35,8 +35,8 @@ def measure(
     index (answer/training.py). Empty for an index too small to measure."""
     calibration = calibrate(embedder, ids, texts, index)
     if calibration is None:
-        return {}
-    out = calibration.to_dict()
+        return {"measured_by": MEASURE_VERSION}
+    out = calibration.to_dict() | {"measured_by": MEASURE_VERSION}
     new = snapshot()
     new.manifest.calibration = out  # the model's features read the levels' sample
     # The index folder keeps the training questions' vectors for the next build.
@@ -44,6 +44,12 @@ def measure(
     if model is not None:
         out[MODEL_KEY] = model.to_dict()
     return out
+
+
+#: What `measure` stores, by version: an index measured by another version (one from
+#: before the answer model has none) is measured again at its next build (index/build.py).
+MEASURE_VERSION = 2
+measure.version = MEASURE_VERSION
 
 
 def build_index(*args, **kwargs) -> BuildReport:

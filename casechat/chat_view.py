@@ -84,7 +84,7 @@ CSS = """
   padding: .6em .8em; margin: .6em 0; background: var(--background-fill-primary); }
 .cc-head { display: flex; flex-wrap: wrap; gap: .4em; align-items: baseline; }
 .cc-num { font-weight: 700; color: var(--color-accent); }
-.cc-title { font-weight: 600; flex: 1 1 auto; }
+.cc-title { font-weight: 600; flex: 1 1 12em; min-width: 0; }
 .cc-rel { font-size: .8em; padding: .1em .5em; border-radius: 999px; white-space: nowrap; }
 .cc-rel-high { background: #d7f0dd; color: #14532d; }
 .cc-rel-mid { background: #fdf0c8; color: #713f12; }

@@ -26,7 +26,7 @@ LAYOUT_CSS = """
 .cc-rel-mid { background: #fdf0c8; color: #6b3a0e; }
 .cc-rel-low { background: #eceff3; color: #1f2937; }
 .cc-card { margin: .45em 0; padding: .5em .7em; }
-.cc-short { margin: .2em 0 .45em 0; }
+.cc-short { margin: .2em 0 .45em 0; padding: .3em .6em !important; font-size: .95em; }
 .cc-lead { margin: 0 0 .2em 0 !important; }
 .cc-meta { margin: .1em 0 .25em 0; }
 .cc-num, .cc-cite { color: #9a3412 !important; }

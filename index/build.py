@@ -166,7 +166,14 @@ def build_index(
         # An index from before the keyword index moved to Tantivy has none yet: write it.
         no_keywords = old is not None and not old.manifest.lexical
         report.changed = bool(report.added or report.updated or report.removed or not old)
-        report.changed = report.changed or no_keywords
+        # An index measured by another answer layer (its `measured_by` is not `measure.version`,
+        # answer/build.py) is measured again: a new generation, no passage embedded again.
+        remeasure = (
+            old is not None
+            and measure is not None
+            and old.manifest.calibration.get("measured_by") != getattr(measure, "version", None)
+        )
+        report.changed = report.changed or no_keywords or remeasure
         if not report.changed:
             if old and stats.changed:
                 stats.save(old.path)  # a cache beside the index, not part of it

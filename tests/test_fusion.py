@@ -72,4 +72,6 @@ def test_hybrid_with_only_the_dense_weight_is_the_dense_ranking(snapshot: Snapsh
     only_dense = Searcher(snapshot, HashingEmbedder(), fusion=Fusion(words=0.0, ngrams=0.0))
     dense = Searcher(snapshot, HashingEmbedder()).search(query, k=5, mode="dense")
     fused = only_dense.search(query, k=5, mode="hybrid")
-    assert [h.chunk.chunk_id for h in fused.hits] == [h.chunk.chunk_id for h in dense.hits]
+    # The rankings, before the verdict: hybrid is decided by the answer model, dense by the rule.
+    ranked = [h.chunk.chunk_id for h in fused.candidates[:5]]
+    assert ranked and ranked == [h.chunk.chunk_id for h in dense.candidates[:5]]
