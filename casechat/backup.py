@@ -19,7 +19,6 @@ moved aside to `<folder>.før-gendannelse-<time>`, never deleted.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import shutil
 import time
@@ -29,19 +28,12 @@ from pathlib import Path
 
 from base.errors import BuildLockedError, CasechatError
 from base.settings import Settings
+from index.manifest import file_sha256
 from index.store import CURRENT, build_lock, current_path
 
 MANIFEST = "backup.json"
 LOCK_WAIT = 600.0
 _SKIP_LIBRARY = {"staging", ".changes.lock"}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @contextmanager
@@ -83,7 +75,7 @@ def backup(settings: Settings, target: Path) -> dict:
         if settings.feedback_path.is_file():
             shutil.copy2(settings.feedback_path, target / "feedback.jsonl")
     files = {
-        str(p.relative_to(target)): _sha256(p) for p in sorted(target.rglob("*")) if p.is_file()
+        str(p.relative_to(target)): file_sha256(p) for p in sorted(target.rglob("*")) if p.is_file()
     }
     manifest = {
         "made": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -103,7 +95,7 @@ def restore(settings: Settings, source: Path) -> dict:
         raise CasechatError(f"{source} er ikke en casechat-backup ({MANIFEST} mangler).") from exc
     for name, digest in manifest.get("files", {}).items():
         path = source / name
-        if not path.is_file() or _sha256(path) != digest:
+        if not path.is_file() or file_sha256(path) != digest:
             raise CasechatError(f"Backuppen er beskadiget: {name} passer ikke. Intet er ændret.")
     stamp = time.strftime("%Y%m%d-%H%M%S")
     places = [
