@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from base.errors import CasechatError
-from base.settings import Settings
+from casechat.cli_common import fail, settings_for
 from casechat.library import Library, form_meta
 from casechat.library.audit import cli_editor
 
@@ -31,15 +30,7 @@ editor_app = typer.Typer(no_args_is_help=True, help="Redaktører, der må ændre
 
 
 def open_library(index_dir: Path | None) -> Library:
-    settings = Settings.from_env()
-    if index_dir is not None:
-        settings = replace(settings, index_dir=index_dir)
-    return Library(settings).open()
-
-
-def _fail(exc: CasechatError) -> None:
-    typer.echo(f"Fejl: {exc}", err=True)
-    raise typer.Exit(code=1)
+    return Library(settings_for(index_dir)).open()
 
 
 def _build(library: Library) -> None:
@@ -78,7 +69,7 @@ def add(
                 raise CasechatError(f"{path} findes ikke eller er ikke en fil.")
         taken, refused = library.check([(p, p.name) for p in files])
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
     for refusal in refused:
         typer.echo(f"Fejl: {refusal.original} tilføjes ikke: {refusal.reason}", err=True)
     changed, failures = 0, len(refused)
@@ -115,7 +106,7 @@ def build_or_fail(library: Library) -> None:
     try:
         _build(library)
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 def remove(
@@ -144,7 +135,7 @@ def _move(names: list[str], action: str, done: str, no_build: bool, index_dir: P
             change = getattr(library, action)(name, cli_editor())
             typer.echo(f"{done}: {change.name}")
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
     if not no_build:
         build_or_fail(library)
 
@@ -167,7 +158,7 @@ def list_(
         found = rows(library.settings, snapshot, BuildState())
         recycled = library.recycled()
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         data = {
             "documents": [r.as_json() for r in found],
@@ -203,7 +194,7 @@ def editor_add(
     try:
         new = open_library(index_dir).editors.add(name, password)
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"Redaktøren {name} er {'oprettet' if new else 'opdateret med ny adgangskode'}.")
 
 
@@ -213,7 +204,7 @@ def editor_remove(name: str, index_dir: IndexDir = None) -> None:
     try:
         open_library(index_dir).editors.remove(name)
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"Redaktøren {name} er slettet.")
 
 
@@ -223,7 +214,7 @@ def editor_list(index_dir: IndexDir = None) -> None:
     try:
         names = open_library(index_dir).editors.names()
     except CasechatError as exc:
-        _fail(exc)
+        fail(exc)
     for name in names:
         typer.echo(name)
     if not names:
